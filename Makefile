@@ -20,7 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Static HTML from the committed outputs; warnings are errors.
 book: install
-	$(PY) -m jupyter_book build . --warningiserror --nitpick --keep-going --builder html
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 
 lint: install
 	$(PY) -m ruff check $(LINTED)
@@ -48,7 +48,7 @@ bootstrap: install
 	$(PY) tools/notebooks.py bootstrap $(NOTEBOOKS)
 
 bench: install
-	$(PY) -m cnnbook.benchmarks
+	$(PY) -m cnnbook.bench
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

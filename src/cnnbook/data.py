@@ -61,6 +61,12 @@ def cache_dir() -> Path:
     return Path(base) / "cnnbook" / "fashion-mnist"
 
 
+def short_path(path) -> str:
+    """``path`` as text, with the home directory written ``~`` (for printing in the book)."""
+    text, home = str(path), str(Path.home())
+    return "~" + text[len(home) :] if home != "/" and text.startswith(home) else text
+
+
 def search_path(root=None) -> list[tuple[str, Path]]:
     """The places searched for the files, in order, each as ``(why, directory)``."""
     places = []
@@ -162,7 +168,7 @@ def find_data_dir(root=None, download: bool = True) -> Path:
     ) from error
 
 
-def _parse_idx(data: bytes) -> torch.Tensor:
+def parse_idx(data: bytes) -> torch.Tensor:
     """An IDX file (magic 0x0000 08 nd, then nd big-endian sizes, then uint8 data) as a tensor."""
     ndim = data[3]
     shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
@@ -182,7 +188,7 @@ def read_fashion_mnist(root=None) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
     if directory not in _DECODED:
         arrays = []
         for name in FILES:
-            array = _parse_idx(read_verified(_file_in(directory, name), name))
+            array = parse_idx(read_verified(_file_in(directory, name), name))
             arrays.append(array.long() if "labels" in name else array)
         train_images, train_labels, test_images, test_labels = arrays
         _DECODED[directory] = (train_images, train_labels, test_images, test_labels)
