@@ -42,11 +42,12 @@ def bootstrap_source(url: str, branch: str) -> str:
 
 
 def set_bootstrap(nb, source: str) -> None:
-    first = next((c for c in nb.cells if c.cell_type == "code"), None)
-    if first is not None and first.source.startswith(BOOTSTRAP_MARK):
-        first.source = source
+    """Make the first code cell the Colab bootstrap (after the title), with ``source``."""
+    index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    if index < len(nb.cells) and nb.cells[index].source.startswith(BOOTSTRAP_MARK):
+        nb.cells[index].source = source
     else:
-        nb.cells.insert(0, nbformat.v4.new_code_cell(source))
+        nb.cells.insert(index, nbformat.v4.new_code_cell(source))
 
 
 def clean(nb) -> None:

@@ -97,7 +97,7 @@ SECTIONS = {"data": bench_data}
 def main(argv=None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(description="The book's benchmarks, ratios measured in one run.")
+    parser = argparse.ArgumentParser(description="The book's benchmarks, as ratios.")
     parser.add_argument("sections", nargs="*", help=f"any of {', '.join(SECTIONS)} (default: all)")
     args = parser.parse_args(argv)
     unknown = [name for name in args.sections if name not in SECTIONS]
