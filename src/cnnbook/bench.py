@@ -79,19 +79,138 @@ def compare_data_pipelines(batch_size=256, num_workers=(0,), root=None) -> dict[
     return times
 
 
-def _row(name: str, seconds: float, reference: float) -> str:
-    return f"  {name:<44} {seconds * 1e3:10.1f} ms   {seconds / reference:8.1f}x"
+def report(title: str, times: dict, reference: str) -> None:
+    """Print ``times`` as a table with each time also as a multiple of ``reference``'s.
+
+    ``times`` maps a name to seconds, or to ``{"forward": s, "forward+backward": s}``.
+    """
+    print(title)
+    for name, value in times.items():
+        cells = value if isinstance(value, dict) else {"time": value}
+        row = "".join(
+            f"   {what} {seconds * 1e3:9.2f} ms {seconds / _at(times[reference], what):7.1f}x"
+            for what, seconds in cells.items()
+        )
+        print(f"  {name:<26}{row}")
+
+
+def _at(value, what):
+    return value[what] if isinstance(value, dict) else value
+
+
+def _forward_backward(fn, inputs):
+    """A callable running ``fn(*inputs)`` and back-propagating a fixed random gradient."""
+    grad = torch.randn_like(fn(*inputs).detach())
+    leaves = [t for t in inputs if isinstance(t, torch.Tensor) and t.requires_grad]
+
+    def run():
+        for t in leaves:
+            t.grad = None
+        fn(*inputs).backward(grad)
+
+    return run
+
+
+def conv_speed(batch=64, c_in=3, c_out=16, size=32, kernel=3, padding=1, loop=False, repeat=5):
+    """Seconds for forward and forward+backward of ``F.conv2d``, cnnbook's ``conv2d`` and, with
+    ``loop=True``, the loop version ``corr2d_multi_in_out`` applied example by example; all on
+    the same random inputs (input, weight and bias all require gradients)."""
+    import torch.nn.functional as F
+
+    from .conv import conv2d, corr2d_multi_in_out
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(batch, c_in, size, size, generator=g).requires_grad_()
+    W = torch.randn(c_out, c_in, kernel, kernel, generator=g).requires_grad_()
+    b = torch.randn(c_out, generator=g).requires_grad_()
+
+    def loop_conv(X, W, b):
+        return torch.stack([corr2d_multi_in_out(x, W, padding) for x in X]) + b.view(-1, 1, 1)
+
+    fns = {"F.conv2d": lambda X, W, b: F.conv2d(X, W, b, 1, padding)}
+    fns["cnnbook conv2d"] = lambda X, W, b: conv2d(X, W, b, 1, padding)
+    if loop:
+        fns["loop corr2d_multi_in_out"] = loop_conv
+    times = {}
+    for name, fn in fns.items():
+        r = 1 if name.startswith("loop") else repeat
+        times[name] = {
+            "forward": timeit(lambda fn=fn: fn(X, W, b), repeat=r, warmup=2),
+            "forward+backward": timeit(_forward_backward(fn, (X, W, b)), repeat=r, warmup=2),
+        }
+    return times
+
+
+def pool_speed(shape, kernel, stride, mode="max", loop=False, repeat=5):
+    """Seconds for forward and forward+backward of PyTorch's pooling, cnnbook's fast version and,
+    with ``loop=True``, the loop version ``pool2d``; all on the same random input."""
+    import torch.nn.functional as F
+
+    from .pool import avg_pool2d, max_pool2d, pool2d
+
+    X = torch.randn(shape, generator=torch.Generator().manual_seed(0)).requires_grad_()
+    ours, theirs = (max_pool2d, F.max_pool2d) if mode == "max" else (avg_pool2d, F.avg_pool2d)
+    fns = {f"F.{theirs.__name__}": theirs, f"cnnbook {ours.__name__}": ours}
+    if loop:
+        fns["loop pool2d"] = lambda X, k, s: pool2d(X, k, mode, 0, s)
+    times = {}
+    for name, fn in fns.items():
+        r = 1 if name.startswith("loop") else repeat
+        times[name] = {
+            "forward": timeit(lambda fn=fn: fn(X, kernel, stride), repeat=r),
+            "forward+backward": timeit(_forward_backward(fn, (X, kernel, stride)), repeat=r),
+        }
+    return times
 
 
 def bench_data() -> None:
     print(f"\nData: decode the four files once: {decode_time():.2f} s")
-    print("One training epoch of 60,000 images in batches of 256, no model (time, x ours):")
     times = compare_data_pipelines(num_workers=(0, min(4, os.cpu_count() or 1)))
-    for name, seconds in times.items():
-        print(_row(name, seconds, times["cnnbook"]))
+    report("One training epoch of 60,000 images in batches of 256, no model:", times, "cnnbook")
 
 
-SECTIONS = {"data": bench_data}
+def bench_conv() -> None:
+    print()
+    report(
+        "Convolution, one example, 3 -> 4 channels, 16x16, 3x3, padding 1:",
+        conv_speed(batch=1, c_out=4, size=16, loop=True),
+        "F.conv2d",
+    )
+    report(
+        "Convolution, batch 64, 3 -> 16 channels, 32x32, 3x3, padding 1 (the goal: < 3x):",
+        conv_speed(batch=64, repeat=20),
+        "F.conv2d",
+    )
+    report(
+        "Convolution, LeNet's second layer: batch 256, 6 -> 16 channels, 14x14, 5x5:",
+        conv_speed(batch=256, c_in=6, c_out=16, size=14, kernel=5, padding=0, repeat=10),
+        "F.conv2d",
+    )
+
+
+POOL_CASES = [
+    ("LeNet, avg 2x2/2, (256, 6, 28, 28)", (256, 6, 28, 28), 2, 2, "avg"),
+    ("LeNet, avg 2x2/2, (256, 16, 10, 10)", (256, 16, 10, 10), 2, 2, "avg"),
+    ("LeNet (modern), max 2x2/2, (256, 6, 28, 28)", (256, 6, 28, 28), 2, 2, "max"),
+    ("AlexNet, max 3x3/2, (128, 96, 54, 54)", (128, 96, 54, 54), 3, 2, "max"),
+    ("AlexNet, max 3x3/2, (128, 256, 26, 26)", (128, 256, 26, 26), 3, 2, "max"),
+    ("AlexNet, max 3x3/2, (128, 256, 12, 12)", (128, 256, 12, 12), 3, 2, "max"),
+]
+
+
+def bench_pool() -> None:
+    print()
+    report(
+        "Pooling, loop version included: max 3x3/2 on (1, 4, 28, 28):",
+        pool_speed((1, 4, 28, 28), 3, 2, loop=True),
+        "F.max_pool2d",
+    )
+    for title, shape, k, s, mode in POOL_CASES:
+        report(f"Pooling, {title} (the goal: < 3x):", pool_speed(shape, k, s, mode, repeat=3),
+               f"F.{mode}_pool2d")  # fmt: skip
+
+
+SECTIONS = {"data": bench_data, "conv": bench_conv, "pool": bench_pool}
 
 
 def main(argv=None) -> int:
