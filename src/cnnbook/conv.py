@@ -232,3 +232,24 @@ def conv2d(X, weight, bias=None, stride=1, padding=0):
     padding, stride = pair(padding, "padding", 0), pair(stride, "stride", 1)
     conv_output_shape(X.shape[2:], weight.shape[2:], padding, stride)  # checks the sizes
     return _Conv2dFunction.apply(X, weight, bias, stride, padding)
+
+
+def receptive_field(layers) -> int:
+    """Side of the input square that one output pixel sees through a stack of layers.
+
+    ``layers``: ``(kernel, stride)`` per layer, first layer first. Each layer widens the field
+    by ``(kernel - 1)`` times the product of the strides before it.
+    """
+    size, jump = 1, 1
+    for kernel, stride in layers:
+        size += (kernel - 1) * jump
+        jump *= stride
+    return size
+
+
+def conv_cost(c_in, c_out, kernel, output_size) -> tuple[int, int]:
+    """``(parameters, multiply-adds)`` of one convolution layer for one example: weights and
+    biases, and ``c_in * kh * kw`` multiply-adds for each of the ``c_out * h' * w'`` outputs."""
+    kh, kw = pair(kernel, "kernel", 1)
+    h, w = pair(output_size, "output_size", 1)
+    return c_out * c_in * kh * kw + c_out, c_out * h * w * c_in * kh * kw

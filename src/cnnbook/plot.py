@@ -40,3 +40,69 @@ def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 
             ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def draw_matrix(ax, M, title="", highlight=None, color="#4c72b0", fmt="{:g}"):
+    """Draw matrix ``M`` (2-D) as a grid of numbered cells on ``ax``; ``highlight`` is a
+    ``(row_slice, col_slice)`` pair of cells to shade."""
+    M = torch.as_tensor(M).detach().cpu()
+    rows, cols = M.shape
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, 0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    for i in range(rows):
+        for j in range(cols):
+            shaded = highlight is not None and _inside(i, highlight[0]) and _inside(j, highlight[1])
+            ax.add_patch(
+                plt.Rectangle((j, i), 1, 1, facecolor=color if shaded else "white",
+                              alpha=0.45 if shaded else 1.0, edgecolor="black", linewidth=1)
+            )  # fmt: skip
+            ax.text(j + 0.5, i + 0.5, fmt.format(M[i, j].item()), ha="center", va="center")
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def _inside(index: int, span: slice) -> bool:
+    return span.start <= index < span.stop
+
+
+def show_correlation(X, K, Y, i=0, j=0, stride=(1, 1)):
+    """The worked example of a cross-correlation: input, kernel and output side by side, with the
+    window that produces output ``(i, j)`` shaded; return the figure."""
+    kh, kw = K.shape
+    widths = [X.shape[1], 1, K.shape[1], 1, Y.shape[1]]
+    fig = figure(sum(widths) * 0.55 + 0.5, max(X.shape[0], 2) * 0.55 + 0.5)
+    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": widths})
+    rows = slice(i * stride[0], i * stride[0] + kh)
+    cols = slice(j * stride[1], j * stride[1] + kw)
+    draw_matrix(axes[0], X, "input", (rows, cols))
+    draw_matrix(axes[2], K, "kernel", (slice(0, kh), slice(0, kw)))
+    draw_matrix(axes[4], Y, "output", (slice(i, i + 1), slice(j, j + 1)))
+    for ax, sign in ((axes[1], "$\\star$"), (axes[3], "$=$")):
+        ax.axis("off")
+        ax.text(0.5, 0.5, sign, ha="center", va="center", fontsize=18)
+    fig.tight_layout()
+    return fig
+
+
+def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r"):
+    """Feature maps (2-D tensors) in a grid. A map with negative values is drawn on a diverging
+    scale centred on 0 (``cmap``, red positive, blue negative); a map without on gray from 0.
+    ``cmap`` may also be a list, one per map."""
+    num_cols = -(-len(maps) // num_rows)
+    fig = figure(num_cols * scale, num_rows * scale * 1.15)
+    axes = fig.subplots(num_rows, num_cols, squeeze=False).reshape(-1)
+    for ax in axes:
+        ax.axis("off")
+    cmaps = cmap if isinstance(cmap, (list, tuple)) else [cmap] * len(maps)
+    for ax, m, title, cm in zip(axes, maps, titles, cmaps):
+        m = torch.as_tensor(m).detach().cpu()
+        limit = float(m.abs().max()) or 1.0
+        if m.min() < 0:
+            ax.imshow(m, cmap=cm, vmin=-limit, vmax=limit)
+        else:
+            ax.imshow(m, cmap="gray_r", vmin=0, vmax=limit)
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
