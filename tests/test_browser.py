@@ -1,0 +1,212 @@
+"""The built book in a real headless Chromium (Debian's), served on 127.0.0.1 and opened as files.
+
+For every page in _toc.yml: no console errors, no request leaving the machine, every formula
+typeset by the bundled MathJax, every image loaded, every internal link and anchor resolving, and
+(on chapters) the Colab link pointing at this repository. Search must find the pooling chapter.
+Full-page screenshots of each chapter, light and dark, go to _build/screenshots/.
+"""
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
+
+import pytest
+import yaml
+from notebooks import repository
+from test_notebooks import toc_files
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-quic"]  # fmt: skip
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (HTML / "index.html").is_file():
+        pytest.fail("the book is not built: run `make book` first")
+    return HTML
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with "
+            "`apt-get install chromium chromium-driver` (Debian/Ubuntu); .ci/run does this."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+PAGES = [name for name in toc_files()]
+
+
+def page_path(name: str) -> str:
+    return f"{name}.html"
+
+
+class Visit:
+    """Open one page, recording console errors and every request that leaves ``allowed``."""
+
+    def __init__(self, browser, url: str, allowed: str):
+        self.errors, self.outside = [], []
+        self.context = browser.new_context(service_workers="block")
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def route(r):
+            url = r.request.url
+            if url.startswith((allowed, "data:", "blob:")):
+                return r.continue_()
+            self.outside.append(url)
+            return r.abort()
+
+        self.page.route("**/*", route)
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def close(self):
+        self.context.close()
+
+
+def wait_for_math(page) -> int:
+    """Wait until MathJax has typeset the page; return the number of formulas in it."""
+    count = page.locator(".math").count()
+    if count:
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("MathJax.startup.promise")
+    return count
+
+
+def check_page(visit: Visit, name: str):
+    page = visit.page
+    formulas = wait_for_math(page)
+    if formulas:
+        typeset = page.locator(".math mjx-container").count()
+        assert typeset >= formulas, f"{name}: {typeset} of {formulas} formulas typeset"
+    prose = page.evaluate(
+        """() => { const c = document.querySelector('article').cloneNode(true);
+        c.querySelectorAll('pre, code, .highlight, mjx-container, script').forEach(e => e.remove());
+        return c.innerText; }"""
+    )
+    for raw in ("\\(", "\\[", "$$"):
+        assert raw not in prose, f"{name}: untypeset {raw!r} in the text"
+    images = page.evaluate(
+        """() => Array.from(document.querySelectorAll('article img')).map(
+        i => [i.getAttribute('src'), i.complete && i.naturalWidth])"""
+    )
+    broken = [src for src, width in images if not width]
+    assert not broken, f"{name}: images that did not load: {broken}"
+    if name.startswith("chapters/"):
+        assert images, f"{name} has no figure"
+    assert not visit.errors, f"{name}: console errors {visit.errors}"
+    assert not visit.outside, f"{name}: requests leaving the machine {visit.outside}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_over_http(browser, server, name):
+    visit = Visit(browser, server + page_path(name), server)
+    try:
+        check_page(visit, name)
+        check_links(visit.page, name)
+        if name.startswith("chapters/"):
+            url, branch = repository()
+            owner_repo = urlparse(url).path.strip("/")
+            expected = (
+                f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{name}.ipynb"
+            )
+            colab = visit.page.evaluate(
+                """() => Array.from(document.querySelectorAll('a[href*="colab.research"]'))
+                .map(a => a.href)"""
+            )
+            assert colab and set(colab) == {expected}, colab
+            screenshots(visit.page, name)
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_opened_as_a_file(browser, site, name):
+    visit = Visit(browser, (site / page_path(name)).as_uri(), "file://")
+    try:
+        check_page(visit, name)
+    finally:
+        visit.close()
+
+
+def check_links(page, name: str):
+    """Every link inside the site leads to an existing page, and its #anchor exists there."""
+    base = page.url
+    hrefs = page.evaluate(
+        "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
+    )
+    for href in hrefs:
+        if re.match(r"^(https?:|mailto:|javascript:)", href) or href == "#":
+            continue
+        target, anchor = urldefrag(urljoin(base, href))
+        path = HTML / unquote(urlparse(target).path).lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        assert path.is_file(), f"{name}: link {href!r} leads to a missing page"
+        if anchor and path.suffix == ".html":
+            html = path.read_text(encoding="utf-8")
+            assert re.search(rf'id="{re.escape(anchor)}"', html), f"{name}: no anchor {href!r}"
+
+
+def screenshots(page, name: str):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    stem = Path(name).name
+    for mode in ("light", "dark"):
+        page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(SHOTS / f"{stem}-{mode}.png"), full_page=True)
+
+
+def test_search_finds_the_pooling_chapter(browser, server):
+    pooling = [name for name in PAGES if "pool" in name]
+    assert pooling, "no pooling chapter in _toc.yml"
+    visit = Visit(browser, server + "search.html?q=pooling", server)
+    try:
+        visit.page.wait_for_selector("#search-results li a", timeout=15000)
+        hits = visit.page.evaluate(
+            """() => Array.from(document.querySelectorAll('#search-results li a'))
+            .map(a => a.getAttribute('href'))"""
+        )
+        assert any(pooling[0] in hit for hit in hits), hits
+        assert not visit.errors and not visit.outside
+    finally:
+        visit.close()
+
+
+def test_config_keeps_the_site_offline():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    extensions = config["sphinx"]["config"]["extensions"]
+    assert "sphinx-mathjax-offline" in extensions
+    assert "sphinx_thebe" not in extensions and "sphinx.ext.intersphinx" not in extensions
