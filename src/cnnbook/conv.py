@@ -253,3 +253,24 @@ def conv_cost(c_in, c_out, kernel, output_size) -> tuple[int, int]:
     kh, kw = pair(kernel, "kernel", 1)
     h, w = pair(output_size, "output_size", 1)
     return c_out * c_in * kh * kw + c_out, c_out * h * w * c_in * kh * kw
+
+
+class Conv2d(nn.Module):
+    """A drop-in for ``nn.Conv2d`` (same arguments, parameters and initialisation) whose forward
+    pass is the from-scratch :func:`conv2d`. ``X (N, C_in, H, W) -> (N, C_out, H', W')``."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+        super().__init__()
+        reference = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=bias)
+        self.weight = reference.weight
+        self.bias = reference.bias
+        self.stride, self.padding = reference.stride, reference.padding
+
+    def forward(self, X):
+        return conv2d(X, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        c_out, c_in, kh, kw = self.weight.shape
+        return (
+            f"{c_in}, {c_out}, kernel_size={(kh, kw)}, stride={self.stride}, padding={self.padding}"
+        )

@@ -106,3 +106,64 @@ def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r"):
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_history(history, title=""):
+    """Training curves: loss, train and test accuracy per epoch; return the figure."""
+    epochs = range(1, len(history.train_loss) + 1)
+    fig = figure(7.5, 3.0)
+    left, right = fig.subplots(1, 2)
+    left.plot(epochs, history.train_loss, "o-", label="train loss")
+    left.set_xlabel("epoch")
+    left.set_ylabel("cross-entropy loss")
+    right.plot(epochs, history.train_acc, "o-", label="train acc")
+    right.plot(epochs, history.test_acc, "s--", label="test acc")
+    right.set_xlabel("epoch")
+    right.set_ylabel("accuracy")
+    right.set_ylim(0, 1)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(matrix, class_names):
+    """A confusion matrix (rows: true class, columns: predicted), counts written in the cells."""
+    matrix = torch.as_tensor(matrix)
+    fig = figure(6.5, 5.5)
+    ax = fig.subplots()
+    ax.imshow(matrix, cmap="Blues")
+    n = len(class_names)
+    ax.set_xticks(range(n), class_names, rotation=60, ha="right")
+    ax.set_yticks(range(n), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    high = matrix.max().item()
+    for i in range(n):
+        for j in range(n):
+            value = matrix[i, j].item()
+            color = "white" if value > high / 2 else "black"
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=color)
+    fig.tight_layout()
+    return fig
+
+
+def show_kernels(weight, num_cols=8, scale=1.0, title=""):
+    """The first input channel of every kernel of a convolution weight ``(C_out, C_in, kh, kw)``,
+    each on its own diverging scale (red positive, blue negative)."""
+    weight = torch.as_tensor(weight).detach().cpu()[:, 0]
+    num_rows = -(-len(weight) // num_cols)
+    fig = figure(num_cols * scale, num_rows * scale)
+    axes = fig.subplots(num_rows, num_cols, squeeze=False).reshape(-1)
+    for ax in axes:
+        ax.axis("off")
+    for ax, kernel in zip(axes, weight):
+        limit = float(kernel.abs().max()) or 1.0
+        ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

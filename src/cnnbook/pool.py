@@ -166,3 +166,24 @@ def avg_pool2d(X, kernel_size, stride=None, padding=0):
     ``torch.nn.functional.avg_pool2d``: ``stride`` defaults to the window, padded cells count as 0.
     ``X (N, C, H, W) -> (N, C, H', W')``; differentiable (first order)."""
     return _fast_pool(_AvgPool2dFunction, X, kernel_size, stride, padding)
+
+
+class MaxPool2d(torch.nn.Module):
+    """A drop-in for ``nn.MaxPool2d`` whose forward pass is the from-scratch :func:`max_pool2d`."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def forward(self, X):
+        return max_pool2d(X, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(MaxPool2d):
+    """A drop-in for ``nn.AvgPool2d`` whose forward pass is the from-scratch :func:`avg_pool2d`."""
+
+    def forward(self, X):
+        return avg_pool2d(X, self.kernel_size, self.stride, self.padding)
