@@ -7,6 +7,7 @@ history = train(net, train_iter, test_iter, num_epochs=10, lr=0.9)
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -200,6 +201,58 @@ def _check_train_args(num_epochs, lr, train_iter, test_iter) -> None:
             raise ValueError(f"{name} is empty: it yields no batches")
 
 
+def train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label=""):
+    """One pass over ``train_iter``: forward, loss, backward, update, for every batch.
+    Returns ``(mean loss, accuracy, examples)`` over the epoch."""
+    net.train()
+    loss_sum, correct, seen = 0.0, 0, 0
+    of = f"/{len(train_iter)}" if hasattr(train_iter, "__len__") else ""
+    for i, (X, y) in enumerate(train_iter, start=1):
+        X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        y_hat = net(X)
+        loss = loss_fn(y_hat, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+        with torch.no_grad():
+            loss_sum += loss.item() * y.numel()
+            correct += (y_hat.argmax(dim=1) == y).sum().item()
+            seen += y.numel()
+        bar.update(f"{label}batch {i}{of}: loss {loss_sum / seen:.3f}, acc {correct / seen:.3f}")
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return loss_sum / seen, correct / seen, seen
+
+
+def _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, init, num_classes,
+             device):  # fmt: skip
+    """Check everything before the first step; give lazy layers their shapes; initialise."""
+    _check_train_args(num_epochs, lr, train_iter, test_iter)
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    if schedule not in ("cosine", None):
+        raise ValueError(f"schedule must be 'cosine' or None, got {schedule!r}")
+    if init not in ("xavier", None):
+        raise ValueError(f"init must be 'xavier' or None, got {init!r}")
+    first = next(iter(train_iter), None)
+    if first is None:
+        raise ValueError("train_iter is empty: it yields no batches")
+    net.to(device)
+    with torch.no_grad():  # gives lazy layers their shapes, and checks the output
+        X = first[0].to(device)
+        out = net(X)
+    if out.dim() != 2 or out.shape != (X.shape[0], num_classes):
+        raise ValueError(
+            f"net must map a batch of {X.shape[0]} examples to ({X.shape[0]}, {num_classes}) "
+            f"class scores, got output of shape {tuple(out.shape)}"
+        )
+    if init == "xavier" and init_xavier(net) == 0:
+        raise ValueError("init='xavier' found no linear or convolutional layer to initialise")
+    net.to(device)
+
+
 def train(
     net: nn.Module,
     train_iter,
@@ -220,42 +273,19 @@ def train(
 
     ``optimizer``: ``"sgd"`` (plain, as d2l) or ``"adam"``. ``schedule``: ``None`` (a constant
     learning rate) or ``"cosine"`` (lowered after every batch along a half cosine, from ``lr`` to
-    0 at the end of training). ``init``: ``"xavier"`` re-initialises
-    every linear and convolutional layer (after one forward pass has given lazy layers their
-    shapes), ``None`` keeps the network's own initialisation. ``seed`` seeds the initialisation
-    and dropout, so the same seed on the same device gives the same numbers.
-    Everything is checked before the first step: arguments, data, the network's output shape.
+    0 at the end of training). ``init``: ``"xavier"`` re-initialises every linear and
+    convolutional layer (after one forward pass has given lazy layers their shapes), ``None``
+    keeps the network's own initialisation. ``seed`` seeds the initialisation and dropout, so the
+    same seed on the same device gives the same numbers. Everything is checked before the first
+    step: arguments, data, the network's output shape.
     """
-    _check_train_args(num_epochs, lr, train_iter, test_iter)
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    if schedule not in ("cosine", None):
-        raise ValueError(f"schedule must be 'cosine' or None, got {schedule!r}")
-    if init not in ("xavier", None):
-        raise ValueError(f"init must be 'xavier' or None, got {init!r}")
     device = torch.device(device) if device is not None else default_device()
     if seed is not None:
         torch.manual_seed(seed)
-    first = next(iter(train_iter), None)
-    if first is None:
-        raise ValueError("train_iter is empty: it yields no batches")
-    net.to(device)
-    with torch.no_grad():  # gives lazy layers their shapes, and checks the output
-        X, y = first[0].to(device), first[1]
-        out = net(X)
-    if out.dim() != 2 or out.shape != (X.shape[0], num_classes):
-        raise ValueError(
-            f"net must map a batch of {X.shape[0]} examples to ({X.shape[0]}, {num_classes}) "
-            f"class scores, got output of shape {tuple(out.shape)}"
-        )
-    if init == "xavier":
-        if init_xavier(net) == 0:
-            raise ValueError("init='xavier' found no linear or convolutional layer to initialise")
-    net.to(device)
-    if optimizer == "sgd":
-        opt = torch.optim.SGD(net.parameters(), lr=lr)
-    else:
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
+    _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, init, num_classes,
+             device)  # fmt: skip
+    Optimizer = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
+    opt = Optimizer(net.parameters(), lr=lr)
     scheduler = None
     if schedule == "cosine":
         steps = num_epochs * (len(train_iter) if hasattr(train_iter, "__len__") else 1)
@@ -265,49 +295,22 @@ def train(
     bar = Progress(progress)
     start = time.perf_counter()
     for epoch in range(1, num_epochs + 1):
-        net.train()
         epoch_start = time.perf_counter()
-        loss_sum, correct, seen = 0.0, 0, 0
-        batches = len(train_iter) if hasattr(train_iter, "__len__") else None
-        for i, (X, y) in enumerate(train_iter, start=1):
-            X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            y_hat = net(X)
-            loss = loss_fn(y_hat, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if scheduler is not None:
-                scheduler.step()
-            with torch.no_grad():
-                loss_sum += loss.item() * y.numel()
-                correct += (y_hat.argmax(dim=1) == y).sum().item()
-                seen += y.numel()
-            of = f"/{batches}" if batches else ""
-            bar.update(
-                f"epoch {epoch}/{num_epochs}, batch {i}{of}: loss {loss_sum / seen:.3f}, "
-                f"train acc {correct / seen:.3f}"
-            )
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+        label = f"epoch {epoch}/{num_epochs}, "
+        loss, acc, seen = train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label)
         train_time = time.perf_counter() - epoch_start
-        history.train_loss.append(loss_sum / seen)
-        history.train_acc.append(correct / seen)
+        history.train_loss.append(loss)
+        history.train_acc.append(acc)
         history.test_acc.append(evaluate_accuracy(net, test_iter, device))
         history.examples_per_sec.append(seen / train_time)
         history.epoch_time.append(time.perf_counter() - epoch_start)
-        if not torch.isfinite(torch.tensor(history.train_loss[-1])):
-            bar.close(f"epoch {epoch}: the loss is {history.train_loss[-1]}; stopping")
-            break
-        bar.update(
-            f"epoch {epoch}/{num_epochs}: loss {history.train_loss[-1]:.3f}, "
-            f"train acc {history.train_acc[-1]:.3f}, test acc {history.test_acc[-1]:.3f}",
-            force=True,
-        )
+        bar.update(f"{label}loss {loss:.3f}, train acc {acc:.3f}, "
+                   f"test acc {history.test_acc[-1]:.3f}", force=True)  # fmt: skip
+        if not math.isfinite(loss):
+            break  # diverged: the history shows it
     history.wall_time = time.perf_counter() - start
-    bar.close(
-        f"{len(history.train_loss)} epochs: test acc per epoch "
-        + ", ".join(f"{a:.3f}" for a in history.test_acc)
-    )
+    accuracies = ", ".join(f"{a:.3f}" for a in history.test_acc)
+    bar.close(f"{len(history.train_loss)} epochs: test acc per epoch {accuracies}")
     if verbose:
         print(history.summary())
     return history
