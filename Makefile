@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 LINTED := src tests tools chapters
 
-.PHONY: install book test unit nbval lint book-check execute bootstrap bench clean
+.PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ bootstrap: install
 
 bench: install
 	$(PY) -m cnnbook.bench
+
+# The full (GPU) recipes of LeNet, AlexNet and VGG; writes results/<model>-full.json.
+reproduce: install
+	$(PY) -m cnnbook.reproduce --budget full
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

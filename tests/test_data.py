@@ -215,3 +215,14 @@ def test_torchvision_loader_reads_the_same_images(fashion_dir):
     X2, y2 = next(iter(test_iter))
     torch.testing.assert_close(X, X2)
     assert torch.equal(y, y2)
+
+
+def test_num_train_draws_a_seeded_subset(fashion_dir):
+    train_a, test_a = data.load_fashion_mnist(100, root=fashion_dir, num_train=1000, seed=5)
+    train_b, _ = data.load_fashion_mnist(100, root=fashion_dir, num_train=1000, seed=5)
+    assert len(train_a) == 10 and len(test_a) == 100
+    assert torch.equal(train_a.labels, train_b.labels)
+    assert 50 < torch.bincount(train_a.labels, minlength=10).min()  # roughly balanced
+    for bad in (0, 60_001, 2.5):
+        with pytest.raises(ValueError, match="num_train"):
+            data.load_fashion_mnist(100, root=fashion_dir, num_train=bad)

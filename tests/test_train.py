@@ -170,3 +170,17 @@ def test_layer_summary_names_the_layer_that_breaks():
         layer_summary(net, (1, 1, 28, 28))
     with pytest.raises(ValueError, match="input_shape"):
         layer_summary(net, (1, 0, 28))
+
+
+def test_reproduce_writes_a_complete_results_file(tmp_path, monkeypatch):
+    from cnnbook import reproduce
+
+    tiny = dict(batch_size=256, num_epochs=1, num_train=512, lr=0.9, optimizer="sgd")
+    monkeypatch.setitem(engine.RECIPES, "lenet", {"full": tiny, "cpu": tiny})
+    assert reproduce.main(["lenet", "--budget", "cpu", "--out", str(tmp_path)]) == 0
+    record = reproduce.load_result("lenet", "cpu", tmp_path)
+    assert record["recipe"] == dict(tiny, budget="cpu") and record["model"] == "lenet"
+    assert len(record["history"]["test_acc"]) == 1 and record["history"]["device"]
+    assert record["summary"].startswith("loss ")
+    assert reproduce.load_result("vgg", "full", tmp_path) is None
+    assert [p.name for p in tmp_path.iterdir()] == ["lenet-cpu.json"]

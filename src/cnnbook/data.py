@@ -268,17 +268,24 @@ class Batches:
         )
 
 
-def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=None):
+def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None):
     """``(train_iter, test_iter)`` over Fashion-MNIST; see :class:`Batches`.
 
     ``resize``: an int or ``(h, w)`` pair, giving ``X`` of shape ``(B, 1, h, w)``.
     ``device``: keep the whole dataset (47 MB as uint8) on that device, so batches are cut there.
     The training order is reshuffled every epoch from a generator seeded with ``seed``;
-    the test order is fixed.
+    the test order is fixed. ``num_train``: train on a random subset of that many examples
+    (drawn with ``seed``) instead of all 60,000, for budgets that cannot afford a full epoch.
     """
     _check_batch_size(batch_size)
     _check_resize(resize)
     train_images, train_labels, test_images, test_labels = read_fashion_mnist(root)
+    if num_train is not None:
+        n = len(train_labels)
+        if isinstance(num_train, bool) or not isinstance(num_train, int) or not 1 <= num_train <= n:
+            raise ValueError(f"num_train must be None or an int in 1..{n}, got {num_train!r}")
+        subset = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:num_train]
+        train_images, train_labels = train_images[subset], train_labels[subset]
     train_iter = Batches(train_images, train_labels, batch_size, True, resize, seed, device)
     test_iter = Batches(test_images, test_labels, batch_size, False, resize, seed, device)
     return train_iter, test_iter
