@@ -184,3 +184,30 @@ def test_reproduce_writes_a_complete_results_file(tmp_path, monkeypatch):
     assert record["summary"].startswith("loss ")
     assert reproduce.load_result("vgg", "full", tmp_path) is None
     assert [p.name for p in tmp_path.iterdir()] == ["lenet-cpu.json"]
+
+
+class TwoPaths(nn.Module):
+    """Defines three layers; its forward pass uses ``a`` twice and never ``b``."""
+
+    def __init__(self, broken_width=False):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 3)
+        self.c = nn.Linear(5 if broken_width else 4, 2)
+
+    def forward(self, x):
+        return self.c(self.a(self.a(x.flatten(1))))
+
+
+def test_layer_summary_lists_layers_never_called():
+    summary = layer_summary(TwoPaths(), (1, 1, 2, 2))
+    assert [r.name for r in summary.rows] == ["a", "a", "c"]
+    assert summary.unused == [("b", 15)]
+    assert "never called: b (15 parameters)" in str(summary)
+
+
+def test_layer_summary_blames_the_layer_that_was_running():
+    with pytest.raises(
+        ValueError, match=r"layer c \(Linear\) fails on its input of shape \(1, 4\)"
+    ):
+        layer_summary(TwoPaths(broken_width=True), (1, 1, 2, 2))

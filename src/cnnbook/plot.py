@@ -109,11 +109,16 @@ def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r"):
 
 
 def plot_history(history, title=""):
-    """Training curves: loss, train and test accuracy per epoch; return the figure."""
+    """Training curves: the loss of every batch and its mean per epoch (left), train and test
+    accuracy per epoch (right); return the figure."""
     epochs = range(1, len(history.train_loss) + 1)
     fig = figure(7.5, 3.0)
     left, right = fig.subplots(1, 2)
-    left.plot(epochs, history.train_loss, "o-", label="train loss")
+    if history.batch_loss:
+        per_epoch = len(history.batch_loss) / len(history.train_loss)
+        x = [(i + 1) / per_epoch for i in range(len(history.batch_loss))]
+        left.plot(x, history.batch_loss, color="#9ecae1", linewidth=0.8, label="batch loss")
+    left.plot(epochs, history.train_loss, "o-", color="#08519c", label="epoch mean")
     left.set_xlabel("epoch")
     left.set_ylabel("cross-entropy loss")
     right.plot(epochs, history.train_acc, "o-", label="train acc")

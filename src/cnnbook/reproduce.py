@@ -86,3 +86,26 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def reference_table(name: str, published, history, which: str, directory: Path = RESULTS) -> str:
+    """d2l's published ``(loss, train acc, test acc)`` for model ``name``, this book's run
+    ``history`` under budget ``which``, and the saved full-budget run if there is one."""
+
+    def row(label, loss, train_acc, test_acc, where):
+        return f"{label:32s} {loss:6.3f} {train_acc:6.3f} {test_acc:6.3f}  {where}"
+
+    lines = [f"{'run':32s} {'loss':>6s} {'train':>6s} {'test':>6s}  hardware, time"]
+    lines.append(row("d2l (published, full recipe)", *published, "GPU"))
+    h = history
+    lines.append(row(f"this book, {which!r} budget", h.train_loss[-1], h.train_acc[-1],
+                     h.test_acc[-1], f"{h.device}, {h.wall_time:.0f} s"))  # fmt: skip
+    full = load_result(name, "full", directory)
+    if full is None:
+        lines.append(f"{'this book, full budget':32s} no run yet: `make reproduce` on a GPU")
+    else:
+        f = full["history"]
+        where = f"{f['device']}, {f['wall_time']:.0f} s, {full['date']}"
+        lines.append(row("this book, full budget", f["train_loss"][-1], f["train_acc"][-1],
+                         f["test_acc"][-1], where))  # fmt: skip
+    return "\n".join(lines)

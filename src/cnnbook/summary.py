@@ -23,10 +23,11 @@ class Row:
 class Summary:
     """One row per layer (output shape, parameters, multiply-adds per example) and totals."""
 
-    def __init__(self, rows: list[Row], input_shape: tuple, total_parameters: int):
+    def __init__(self, rows: list[Row], input_shape: tuple, total_parameters: int, unused=()):
         self.rows, self.input_shape = rows, input_shape
         self.total_parameters = total_parameters
         self.total_macs = sum(r.macs for r in rows)
+        self.unused = list(unused)  # (name, parameters) of layers the forward pass never called
 
     def __str__(self) -> str:
         lines = [f"{'layer':<22} {'output shape':<20} {'parameters':>12} {'multiply-adds':>15}"]
@@ -37,6 +38,8 @@ class Summary:
                 f"{r.parameters:>12,} {r.macs:>15,}"
             )
         lines.append(f"{'total':<22} {'':<20} {self.total_parameters:>12,} {self.total_macs:>15,}")
+        for name, parameters in self.unused:
+            lines.append(f"never called: {name} ({parameters:,} parameters)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -62,7 +65,7 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
     input_shape = tuple(input_shape)
     if len(input_shape) < 2 or not all(isinstance(d, int) and d >= 1 for d in input_shape):
         raise ValueError(f"input_shape must be (N, C, H, W) of positive ints, got {input_shape}")
-    rows, hooks = [], []
+    rows, hooks, started = [], [], []
     leaves = [(n, m) for n, m in net.named_modules() if not list(m.children())]
 
     def hook(name):
@@ -76,6 +79,7 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
         return record
 
     for name, module in leaves:
+        hooks.append(module.register_forward_pre_hook(lambda m, i, name=name: started.append(name)))
         hooks.append(module.register_forward_hook(hook(name)))
     was_training = net.training
     net.eval()
@@ -84,14 +88,22 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
         with torch.no_grad():
             net(torch.zeros(input_shape, device=device))
     except RuntimeError as exc:
-        done = [r.name for r in rows]
-        name, module = next(((n, m) for n, m in leaves if n not in done), ("?", None))
+        name = started[-1] if started else "?"
+        module = dict(leaves).get(name)
         shape = rows[-1].output_shape if rows else input_shape
+        so_far = Summary(rows, input_shape, sum(p.numel() for p in net.parameters()))
         raise ValueError(
-            f"layer {name} ({type(module).__name__}) fails on its input of shape {shape}: {exc}"
+            f"layer {name} ({type(module).__name__}) fails on its input of shape {shape}: {exc}\n"
+            f"the layers that ran before it:\n{so_far}"
         ) from exc
     finally:
         for h in hooks:
             h.remove()
         net.train(was_training)
-    return Summary(rows, input_shape, sum(p.numel() for p in net.parameters()))
+    ran = {r.name for r in rows}
+    unused = [
+        (n, sum(p.numel() for p in m.parameters(recurse=False)))
+        for n, m in leaves
+        if n not in ran and any(True for _ in m.parameters(recurse=False))
+    ]
+    return Summary(rows, input_shape, sum(p.numel() for p in net.parameters()), unused)

@@ -61,7 +61,7 @@ _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedul
 # AlexNet and VGG: the full recipes are d2l's (224 px, plain SGD, 10 epochs, a GPU's work). On a
 # CPU, d2l's SGD at lr 0.01 stays at chance level for thousands of images; Adam at 3e-4 with
 # batches of 64 learns within one partial epoch, on the smallest images the network accepts.
-_ALEXNET_CPU = dict(resize=67, batch_size=64, num_epochs=1, num_train=16_384, lr=3e-4,
+_ALEXNET_CPU = dict(resize=65, batch_size=64, num_epochs=1, num_train=16_384, lr=3e-4,
                     optimizer="adam")  # fmt: skip
 RECIPES = {
     "lenet": {"full": _LENET, "cpu": _LENET},
@@ -189,6 +189,7 @@ class History:
     test_acc: list[float] = field(default_factory=list)
     examples_per_sec: list[float] = field(default_factory=list)
     epoch_time: list[float] = field(default_factory=list)
+    batch_loss: list[float] = field(default_factory=list)  # every training batch, in order
     wall_time: float = 0.0
 
     def summary(self) -> str:
@@ -214,9 +215,10 @@ def _check_train_args(num_epochs, lr, train_iter, test_iter) -> None:
             raise ValueError(f"{name} is empty: it yields no batches")
 
 
-def train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label=""):
+def train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label="", losses=None):
     """One pass over ``train_iter``: forward, loss, backward, update, for every batch.
-    Returns ``(mean loss, accuracy, examples)`` over the epoch."""
+    Returns ``(mean loss, accuracy, examples)`` over the epoch; appends each batch's loss to
+    ``losses`` if given."""
     net.train()
     loss_sum, correct, seen = 0.0, 0, 0
     of = f"/{len(train_iter)}" if hasattr(train_iter, "__len__") else ""
@@ -230,6 +232,8 @@ def train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label="")
         if scheduler is not None:
             scheduler.step()
         with torch.no_grad():
+            if losses is not None:
+                losses.append(loss.item())
             loss_sum += loss.item() * y.numel()
             correct += (y_hat.argmax(dim=1) == y).sum().item()
             seen += y.numel()
@@ -310,7 +314,8 @@ def train(
     for epoch in range(1, num_epochs + 1):
         epoch_start = time.perf_counter()
         label = f"epoch {epoch}/{num_epochs}, "
-        loss, acc, seen = train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label)
+        loss, acc, seen = train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label,
+                                      history.batch_loss)  # fmt: skip
         train_time = time.perf_counter() - epoch_start
         history.train_loss.append(loss)
         history.train_acc.append(acc)
