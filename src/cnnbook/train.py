@@ -60,7 +60,7 @@ _LENET = dict(batch_size=256, num_epochs=10, lr=0.9, optimizer="sgd")
 _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedule="cosine")
 # AlexNet and VGG: the full recipes are d2l's (224 px, plain SGD, 10 epochs, a GPU's work). On a
 # CPU, d2l's SGD at lr 0.01 stays at chance level for thousands of images; Adam at 3e-4 with
-# batches of 64 learns within one partial epoch, on the smallest images the network accepts.
+# batches of 64 learns within one partial epoch, on small images (AlexNet's smallest, 65 px).
 _ALEXNET_CPU = dict(resize=65, batch_size=64, num_epochs=1, num_train=16_384, lr=3e-4,
                     optimizer="adam")  # fmt: skip
 RECIPES = {
@@ -73,7 +73,7 @@ RECIPES = {
     },
     "vgg": {
         "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.05, optimizer="sgd"),
-        "cpu": dict(_ALEXNET_CPU, resize=32),
+        "cpu": dict(_ALEXNET_CPU, resize=64),  # 64: the last block keeps a 2 x 2 map
     },
 }
 
