@@ -159,19 +159,8 @@ def _in_notebook() -> bool:
 
 def evaluate_accuracy(net: nn.Module, data_iter, device=None) -> float:
     """Share of correctly classified examples in ``data_iter``, in evaluation mode."""
-    device = torch.device(device) if device is not None else _device_of(net)
-    was_training = net.training
-    net.eval()
-    correct, total = 0, 0
-    with torch.no_grad():
-        for X, y in data_iter:
-            X, y = X.to(device), y.to(device)
-            correct += (net(X).argmax(dim=1) == y).sum().item()
-            total += y.numel()
-    net.train(was_training)
-    if total == 0:
-        raise ValueError("data_iter yielded no examples")
-    return correct / total
+    predicted, true = predict(net, data_iter, device)
+    return (predicted == true).sum().item() / len(true)
 
 
 def _device_of(net: nn.Module) -> torch.device:
@@ -267,7 +256,6 @@ def _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, in
         )
     if init == "xavier" and init_xavier(net) == 0:
         raise ValueError("init='xavier' found no linear or convolutional layer to initialise")
-    net.to(device)
 
 
 def train(
@@ -328,7 +316,8 @@ def train(
             break  # diverged: the history shows it
     history.wall_time = time.perf_counter() - start
     accuracies = ", ".join(f"{a:.3f}" for a in history.test_acc)
-    bar.close(f"{len(history.train_loss)} epochs: test acc per epoch {accuracies}")
+    epochs = len(history.train_loss)
+    bar.close(f"{epochs} epoch{'s' if epochs > 1 else ''}: test acc per epoch {accuracies}")
     if verbose:
         print(history.summary())
     return history
@@ -345,6 +334,8 @@ def predict(net: nn.Module, data_iter, device=None) -> tuple[torch.Tensor, torch
             predicted.append(net(X.to(device)).argmax(dim=1).cpu())
             true.append(y.cpu())
     net.train(was_training)
+    if not true:
+        raise ValueError("data_iter yielded no examples")
     return torch.cat(predicted), torch.cat(true)
 
 
