@@ -1,109 +1,240 @@
-"""The networks of the book, each a readable ``nn.Sequential``.
+"""The networks of the book, shaped like torchvision's: ``features`` (convolutions and pooling),
+``avgpool`` where the network adapts to the image size, and ``classifier`` (dense layers).
 
-LeNet()          (N, 1, 28, 28) -> (N, 10)   LeCun et al. 1998, as in d2l
-LeNetModern()    (N, 1, 28, 28) -> (N, 10)   ReLU, max pooling, batch normalisation
+LeNet()               (N, C, 28, 28)   -> (N, 10)   LeCun et al. 1998, as in d2l
+LeNetModern()         (N, C, 28, 28)   -> (N, 10)   ReLU, max pooling, batch normalisation
+AlexNet()             (N, C, 224, 224) -> (N, 10)   Krizhevsky et al. 2012, as in d2l
+vgg(VGG11_SLIM_ARCH)  (N, C, 224, 224) -> (N, 10)   Simonyan and Zisserman 2014, as in d2l
+
+Every constructor takes ``in_channels=1`` (Fashion-MNIST is grey) and ``num_classes=10``.
 """
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from . import conv, pool
 
 
-def LeNet(from_scratch: bool = False) -> nn.Sequential:
-    """LeNet-5 as in d2l: two 5x5 convolutions (6 and 16 channels, the first padded by 2), each
-    followed by a sigmoid and 2x2 average pooling, then dense layers 400 -> 120 -> 84 -> 10 with a
-    sigmoid after each hidden one. 61,706 parameters.
+def _check_count(value, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
 
-    ``from_scratch=True`` builds the same network from this book's own ``conv.Conv2d`` and
-    ``pool.AvgPool2d`` (same parameters, same initialisation for the same seed).
+
+class LeNet(nn.Module):
+    """LeNet-5 (LeCun et al. 1998) as in d2l: two 5x5 convolutions (6 and 16 channels, the first
+    padded by 2), each followed by a sigmoid and 2x2 average pooling, then dense layers
+    400 -> 120 -> 84 -> classes with a sigmoid after each hidden one. 61,706 parameters for one
+    channel and 10 classes.
+
+    ``features``: ``(N, C, 28, 28) -> (N, 16, 5, 5)``; ``classifier``: ``(N, 400) -> (N, classes)``.
+
+    ``from_scratch=True`` builds the same network from this book's own :class:`conv.Conv2d` and
+    :class:`pool.AvgPool2d` (same parameters, same initialisation for the same seed).
     """
-    Conv2d = conv.Conv2d if from_scratch else nn.Conv2d
-    AvgPool2d = pool.AvgPool2d if from_scratch else nn.AvgPool2d
-    return nn.Sequential(
-        Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
-        AvgPool2d(kernel_size=2, stride=2),
-        Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-        AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10),
-    )  # fmt: skip
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10, from_scratch: bool = False):
+        super().__init__()
+        _check_count(in_channels, "in_channels")
+        _check_count(num_classes, "num_classes")
+        if not isinstance(from_scratch, bool):
+            raise TypeError(f"from_scratch must be True or False, got {from_scratch!r}")
+        Conv2d = conv.Conv2d if from_scratch else nn.Conv2d
+        AvgPool2d = pool.AvgPool2d if from_scratch else nn.AvgPool2d
+        self.features = nn.Sequential(
+            Conv2d(in_channels, 6, kernel_size=5, padding=2),
+            nn.Sigmoid(),
+            AvgPool2d(kernel_size=2, stride=2),
+            Conv2d(6, 16, kernel_size=5),
+            nn.Sigmoid(),
+            AvgPool2d(kernel_size=2, stride=2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Linear(16 * 5 * 5, 120),
+            nn.Sigmoid(),
+            nn.Linear(120, 84),
+            nn.Sigmoid(),
+            nn.Linear(84, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        x = torch.flatten(x, 1)
+        x = self.classifier(x)
+        return x
 
 
-def LeNetModern() -> nn.Sequential:
+class LeNetModern(nn.Module):
     """LeNet's layout with today's parts: ReLU instead of sigmoid (gradients do not vanish), max
     instead of average pooling (keeps the strongest response), and batch normalisation after
     every convolution and hidden dense layer (keeps activations well scaled, so larger learning
-    rates work). 62,158 parameters."""
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.BatchNorm2d(6), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.BatchNorm2d(16), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.BatchNorm1d(120), nn.ReLU(),
-        nn.Linear(120, 84), nn.BatchNorm1d(84), nn.ReLU(),
-        nn.Linear(84, 10),
-    )  # fmt: skip
+    rates work). 62,158 parameters for one channel and 10 classes.
 
-
-def AlexNet(num_classes: int = 10, in_channels: int = 1) -> nn.Sequential:
-    """d2l's AlexNet for 224 x 224 inputs: five convolutions (96 11x11 stride 4, 256 5x5, then
-    384, 384, 256 3x3), max pooling 3/2 after the first, second and fifth, ReLU after every
-    convolution, then dense layers 6400 -> 4096 -> 4096 -> classes with ReLU and dropout 0.5.
-
-    Before the flatten, an adaptive average pool to 5 x 5 (as torchvision's AlexNet has one to
-    6 x 6): an identity at 224, and it lets the same network, with the same parameters, run on
-    smaller images. 46,764,746 parameters for 1 channel and 10 classes.
+    ``features``: ``(N, C, 28, 28) -> (N, 16, 5, 5)``; ``classifier``: ``(N, 400) -> (N, classes)``.
     """
-    return nn.Sequential(
-        nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.Conv2d(96, 256, kernel_size=5, padding=2), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.Conv2d(256, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.AdaptiveAvgPool2d((5, 5)),
-        nn.Flatten(),
-        nn.Linear(256 * 5 * 5, 4096), nn.ReLU(), nn.Dropout(p=0.5),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=0.5),
-        nn.Linear(4096, num_classes),
-    )  # fmt: skip
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10):
+        super().__init__()
+        _check_count(in_channels, "in_channels")
+        _check_count(num_classes, "num_classes")
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2),
+            nn.BatchNorm2d(6),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=2, stride=2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Linear(16 * 5 * 5, 120),
+            nn.BatchNorm1d(120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.BatchNorm1d(84),
+            nn.ReLU(),
+            nn.Linear(84, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        x = torch.flatten(x, 1)
+        x = self.classifier(x)
+        return x
+
+
+class AlexNet(nn.Module):
+    """AlexNet (Krizhevsky et al. 2012) in d2l's one-GPU form for 224 x 224 inputs: five
+    convolutions (96 11x11 stride 4, 256 5x5, then 384, 384, 256 3x3), max pooling 3/2 after the
+    first, second and fifth, ReLU after every convolution, then dense layers
+    6400 -> 4096 -> 4096 -> classes with ReLU and dropout 0.5. 46,764,746 parameters for one
+    channel and 10 classes.
+
+    ``features``: ``(N, C, 224, 224) -> (N, 256, 5, 5)``; ``avgpool``, an adaptive average pool
+    to 5 x 5 as in torchvision's AlexNet (which pools to 6 x 6): an identity at 224, and it lets
+    the same network, with the same parameters, run on images down to 65 x 65 (features
+    ``(N, 256, 1, 1)``, repeated to 5 x 5); ``classifier``: ``(N, 6400) -> (N, classes)``.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10):
+        super().__init__()
+        _check_count(in_channels, "in_channels")
+        _check_count(num_classes, "num_classes")
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(96, 256, kernel_size=5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(256, 384, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(384, 384, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )
+        self.avgpool = nn.AdaptiveAvgPool2d((5, 5))
+        self.classifier = nn.Sequential(
+            nn.Linear(256 * 5 * 5, 4096),
+            nn.ReLU(),
+            nn.Dropout(p=0.5),
+            nn.Linear(4096, 4096),
+            nn.ReLU(),
+            nn.Dropout(p=0.5),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        x = self.classifier(x)
+        return x
+
+
+# VGG's architectures: one (number of 3x3 convolutions, output channels) pair per block. VGG-11 is
+# configuration "A" of Simonyan and Zisserman (2014); the slim one has a quarter of the channels.
+VGG11_ARCH = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+VGG11_SLIM_ARCH = tuple((num_convs, channels // 4) for num_convs, channels in VGG11_ARCH)
 
 
 def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
     """``num_convs`` 3x3 convolutions with padding 1 and ReLU, then 2x2 max pooling with stride 2:
-    ``(N, in_channels, H, W) -> (N, out_channels, H/2, W/2)``."""
+    ``(N, in_channels, H, W) -> (N, out_channels, H // 2, W // 2)``."""
+    _check_count(num_convs, "num_convs")
+    _check_count(in_channels, "in_channels")
+    _check_count(out_channels, "out_channels")
     layers = []
     for _ in range(num_convs):
-        layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1), nn.ReLU()]
+        layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
+        layers.append(nn.ReLU())
         in_channels = out_channels
     layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
     return nn.Sequential(*layers)
 
 
-VGG11_ARCH = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
-VGG11_SLIM_ARCH = tuple((num_convs, channels // 4) for num_convs, channels in VGG11_ARCH)
+def _check_arch(conv_arch) -> None:
+    expected = "a non-empty sequence of (num_convs, out_channels) pairs such as VGG11_ARCH"
+    if isinstance(conv_arch, (str, bytes)) or not hasattr(conv_arch, "__len__"):
+        raise TypeError(f"conv_arch must be {expected}, got {conv_arch!r}")
+    if len(conv_arch) == 0:
+        raise ValueError(f"conv_arch must be {expected}, got {conv_arch!r}")
+    for block in conv_arch:
+        if isinstance(block, (str, bytes)) or not hasattr(block, "__len__"):
+            raise TypeError(f"conv_arch must be {expected}, got the entry {block!r}")
+        if len(block) != 2:
+            raise ValueError(f"conv_arch must be {expected}, got the entry {block!r}")
+        _check_count(block[0], "num_convs in conv_arch")
+        _check_count(block[1], "out_channels in conv_arch")
 
 
-def vgg(conv_arch, in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
-    """VGG: one :func:`vgg_block` per ``(num_convs, out_channels)`` in ``conv_arch``, an adaptive
-    average pool to 7 x 7 (an identity at 224 with five blocks), then dense layers
-    ``out_channels * 7 * 7 -> 4096 -> 4096 -> num_classes`` with ReLU and dropout 0.5."""
-    blocks = []
-    for num_convs, out_channels in conv_arch:
-        blocks.append(vgg_block(num_convs, in_channels, out_channels))
-        in_channels = out_channels
-    return nn.Sequential(
-        *blocks,
-        nn.AdaptiveAvgPool2d((7, 7)),
-        nn.Flatten(),
-        nn.Linear(in_channels * 7 * 7, 4096), nn.ReLU(), nn.Dropout(p=0.5),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=0.5),
-        nn.Linear(4096, num_classes),
-    )  # fmt: skip
+class VGG(nn.Module):
+    """VGG (Simonyan and Zisserman 2014) as in d2l, with torchvision's adaptive pool.
+
+    ``features``: one :func:`vgg_block` per ``(num_convs, out_channels)`` in ``conv_arch``,
+    ``(N, C, H, W) -> (N, out_channels, H / 2^blocks, W / 2^blocks)`` (7 x 7 at 224 with five
+    blocks); ``avgpool``: an adaptive average pool to 7 x 7, an identity at 224 with five blocks,
+    so smaller images (down to 32 x 32 with five blocks) run through the same parameters;
+    ``classifier``: dense layers ``out_channels * 7 * 7 -> 4096 -> 4096 -> num_classes`` with ReLU
+    and dropout 0.5. 128,806,154 parameters for VGG11_ARCH, one channel and 10 classes.
+    """
+
+    def __init__(self, conv_arch, in_channels: int = 1, num_classes: int = 10):
+        super().__init__()
+        _check_arch(conv_arch)
+        _check_count(in_channels, "in_channels")
+        _check_count(num_classes, "num_classes")
+        blocks = []
+        for num_convs, out_channels in conv_arch:
+            blocks.append(vgg_block(num_convs, in_channels, out_channels))
+            in_channels = out_channels
+        self.features = nn.Sequential(*blocks)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = nn.Sequential(
+            nn.Linear(in_channels * 7 * 7, 4096),
+            nn.ReLU(),
+            nn.Dropout(p=0.5),
+            nn.Linear(4096, 4096),
+            nn.ReLU(),
+            nn.Dropout(p=0.5),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        x = self.classifier(x)
+        return x
+
+
+def vgg(conv_arch, in_channels: int = 1, num_classes: int = 10) -> VGG:
+    """The :class:`VGG` of ``conv_arch``, e.g. ``vgg(VGG11_SLIM_ARCH)``:
+    ``(N, in_channels, 224, 224) -> (N, num_classes)``."""
+    return VGG(conv_arch, in_channels, num_classes)
