@@ -1,7 +1,13 @@
 """cnnbook.data: shapes, order, resizing, and every way the files can be missing or wrong."""
 
+import errno
 import gzip
 import io
+import os
+import subprocess
+import sys
+import textwrap
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -75,10 +81,66 @@ def test_batch_size_of_wrong_type_is_rejected(fashion_dir):
         data.load_fashion_mnist(2.5, root=fashion_dir)
 
 
-@pytest.mark.parametrize("bad", [0, -1, (28,), (1, 2, 3), "224", 2.0, (32, 0), (True, 3)])
-def test_malformed_resize_is_rejected(fashion_dir, bad):
-    with pytest.raises(ValueError, match="resize"):
-        data.load_fashion_mnist(32, resize=bad, root=fashion_dir)
+@pytest.fixture
+def no_data(isolated, monkeypatch):
+    """Nothing on disk and any download fails: a check that passes would end in this error."""
+
+    def no_download(directory):
+        raise AssertionError("the arguments were not checked before looking for the files")
+
+    monkeypatch.setattr(data, "_fetch_with_torchvision", no_download)
+    return isolated
+
+
+@pytest.mark.parametrize("bad", ["224", 2.0, True, (True, 3), (32.0, 32), {32: 32}])
+def test_resize_of_wrong_type_is_a_type_error(no_data, bad):
+    with pytest.raises(TypeError, match="resize"):
+        data.load_fashion_mnist(32, resize=bad)
+
+
+@pytest.mark.parametrize("bad", [0, -1, (28,), (1, 2, 3), (32, 0), 100_000, (2000, 28)])
+def test_resize_of_wrong_value_is_a_value_error(no_data, bad):
+    with pytest.raises(ValueError, match=f"resize.*1..{data.MAX_RESIZE}"):
+        data.load_fashion_mnist(32, resize=bad)
+
+
+def test_resize_at_the_limit_is_accepted(fashion_dir):
+    _, test_iter = data.load_fashion_mnist(2, resize=(data.MAX_RESIZE, 1), root=fashion_dir)
+    assert next(iter(test_iter))[0].shape == (2, 1, data.MAX_RESIZE, 1)
+
+
+def test_batch_too_large_for_memory_is_refused_before_anything_is_read(no_data):
+    with pytest.raises(ValueError, match=r"resize=\(1024, 1024\).*8\.0 GiB.*4 GiB") as info:
+        data.load_fashion_mnist(2048, resize=(1024, 1024))
+    assert "batch_size=2048" in str(info.value)
+    # The same limit holds for Batches built by hand, checked before any pass allocates a batch.
+    images, labels = torch.zeros(2048, 1, 1, dtype=torch.uint8), torch.zeros(2048).long()
+    with pytest.raises(ValueError, match="resize=1024 with batch_size=2048"):
+        data.Batches(images, labels, 2048, resize=1024)
+    assert len(data.Batches(images, labels, 1024, resize=1024)) == 2  # 4 GiB is still allowed
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"num_train": 2.5}, TypeError),
+        ({"num_train": True}, TypeError),
+        ({"num_train": 0}, ValueError),
+        ({"num_train": data.NUM_TRAIN + 1}, ValueError),
+        ({"seed": 1.0}, TypeError),
+        ({"seed": "1"}, TypeError),
+        ({"seed": -1}, ValueError),
+        ({"device": 2.5}, TypeError),
+        ({"device": ["cpu"]}, TypeError),
+        ({"device": "not-a-device"}, ValueError),
+        ({"root": 3}, TypeError),
+    ],
+)
+def test_arguments_are_checked_before_the_files_are_read(no_data, kwargs, error):
+    (name,) = kwargs
+    with pytest.raises(error, match=name) as info:
+        data.load_fashion_mnist(32, **kwargs)
+    assert type(info.value) is error
 
 
 def test_text_labels():
@@ -110,10 +172,12 @@ def _refuse_network(request, *args, **kwargs):
 
 def test_no_files_and_no_network_gives_one_error_listing_places_and_fixes(isolated, monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", _refuse_network)
-    with pytest.raises(data.DatasetNotFoundError) as info:
-        data.load_fashion_mnist(32, root=isolated / "mine")
+    monkeypatch.setenv("CNNBOOK_DATA", str(isolated / "mine"))
+    with pytest.warns(UserWarning, match="mine.*CNNBOOK_DATA.*lacks"):
+        with pytest.raises(data.DatasetNotFoundError) as info:
+            data.load_fashion_mnist(32)
     message = str(info.value)
-    for place in data.search_path(isolated / "mine"):
+    for place in data.search_path():
         assert str(place[1]) in message
     assert "apt-get install dataset-fashion-mnist" in message
     assert "CNNBOOK_DATA" in message and "root=" in message
@@ -186,7 +250,8 @@ def test_interrupted_download_then_a_good_one(isolated, copy_of_files, monkeypat
         data.find_data_dir()
     assert list(data.cache_dir().iterdir()) == []
 
-    # A run killed outright leaves its scratch directory: it is never read, and removed next time.
+    # A run killed outright leaves its scratch directory: it is never read, and removed by the
+    # next download (under the lock no other download can be using it).
     (data.cache_dir() / ".download-killed").mkdir()
     for name in data.FILES:
         (data.cache_dir() / ".download-killed" / f"{name}.gz").write_bytes(b"junk")
@@ -223,6 +288,176 @@ def test_num_train_draws_a_seeded_subset(fashion_dir):
     assert len(train_a) == 10 and len(test_a) == 100
     assert torch.equal(train_a.labels, train_b.labels)
     assert 50 < torch.bincount(train_a.labels, minlength=10).min()  # roughly balanced
-    for bad in (0, 60_001, 2.5):
-        with pytest.raises(ValueError, match="num_train"):
-            data.load_fashion_mnist(100, root=fashion_dir, num_train=bad)
+    train_c, _ = data.load_fashion_mnist(100, root=fashion_dir, num_train=1000, seed=6)
+    assert not torch.equal(train_a.labels, train_c.labels)
+
+
+def test_explicit_root_without_the_files_is_an_error_not_another_copy(
+    isolated, copy_of_files, monkeypatch
+):
+    monkeypatch.setenv("CNNBOOK_DATA", str(copy_of_files))  # a good copy elsewhere is not used
+    partial = isolated / "partial"
+    partial.mkdir()
+    (partial / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    with pytest.raises(data.DatasetNotFoundError) as info:
+        data.load_fashion_mnist(32, root=partial)
+    message = str(info.value)
+    assert f"root={str(partial)!r}" in message
+    missing = [name for name in data.FILES if name != "train-images-idx3-ubyte"]
+    listed = message.split("does not hold ")[1].split(". ")[0]
+    assert listed == ", ".join(f"{name}[.gz]" for name in missing)
+    with pytest.raises(data.DatasetNotFoundError, match="absent"):
+        data.find_data_dir(isolated / "absent")
+    assert not data.cache_dir().exists()  # no download was tried either
+
+
+def _deny(monkeypatch, locked: Path):
+    """Looking into ``locked`` fails as for a directory without read/execute permission."""
+    stat = Path.stat
+
+    def guarded(self, *args, **kwargs):
+        if self.is_relative_to(locked) and self != locked:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", guarded)
+
+
+@pytest.mark.parametrize("place", ["$CNNBOOK_DATA", "user cache"])
+def test_unreadable_place_is_skipped_with_a_warning(isolated, copy_of_files, monkeypatch, place):
+    locked = isolated / "locked"
+    if place == "$CNNBOOK_DATA":
+        monkeypatch.setenv("CNNBOOK_DATA", str(locked))
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(locked))
+        locked = data.cache_dir()
+    monkeypatch.setattr(data, "DEBIAN_DIR", copy_of_files)
+    _deny(monkeypatch, locked)
+    with pytest.warns(UserWarning) as record:
+        assert data.find_data_dir(download=False) == copy_of_files
+    (warning,) = [str(w.message) for w in record]
+    assert f"skipping {locked} ({place})" in warning and "Permission denied" in warning
+
+
+def test_place_with_an_unreadable_file_is_skipped(isolated, copy_of_files, monkeypatch, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in copy_of_files.iterdir():
+        (other / path.name).write_bytes(path.read_bytes())
+    victim = other / "t10k-images-idx3-ubyte.gz"
+    access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: Path(path) != victim and access(path, mode)
+    )
+    monkeypatch.setenv("CNNBOOK_DATA", str(other))
+    monkeypatch.setattr(data, "DEBIAN_DIR", copy_of_files)
+    with pytest.warns(UserWarning, match=f"skipping {other} .*{victim} is not readable"):
+        assert data.find_data_dir(download=False) == copy_of_files
+
+
+def test_path_longer_than_the_file_system_allows_is_skipped(isolated, copy_of_files, monkeypatch):
+    too_long = isolated / ("x" * 300) / "fashion-mnist"  # one component over NAME_MAX (255)
+    monkeypatch.setenv("CNNBOOK_DATA", str(too_long))
+    monkeypatch.setattr(data, "DEBIAN_DIR", copy_of_files)
+    with pytest.warns(UserWarning, match="skipping .*xxx/fashion-mnist .*CNNBOOK_DATA.*too long"):
+        assert data.read_fashion_mnist()[3].shape == (10_000,)
+
+
+def test_unreadable_places_are_named_in_the_final_error(isolated, monkeypatch):
+    monkeypatch.setenv("CNNBOOK_DATA", str(isolated / ("y" * 300)))
+    with pytest.warns(UserWarning, match="too long"):
+        with pytest.raises(data.DatasetNotFoundError, match="CNNBOOK_DATA: cannot be read"):
+            data.find_data_dir(download=False)
+    with pytest.raises(data.DatasetNotFoundError, match="root=.*cannot be read.*too long"):
+        data.find_data_dir(isolated / ("y" * 300))
+
+
+def test_gzip_is_recognised_by_its_content_not_its_name(isolated, copy_of_files):
+    expected = [t.clone() for t in data.read_fashion_mnist(copy_of_files)]
+    data._DECODED.clear()
+    # gzip content without the .gz suffix
+    (copy_of_files / "train-labels-idx1-ubyte.gz").rename(copy_of_files / "train-labels-idx1-ubyte")
+    # raw content under a .gz name
+    victim = copy_of_files / "t10k-labels-idx1-ubyte.gz"
+    victim.write_bytes(gzip.decompress(victim.read_bytes()))
+    for got, want in zip(data.read_fashion_mnist(copy_of_files), expected):
+        assert torch.equal(got, want)
+
+
+def test_gz_name_holding_damaged_raw_content_says_it_is_not_gzip(isolated, copy_of_files):
+    victim = copy_of_files / "t10k-labels-idx1-ubyte.gz"
+    victim.write_bytes(gzip.decompress(victim.read_bytes())[:-1])
+    with pytest.raises(data.CorruptFileError, match="ends in .gz but its content is not gzip"):
+        data.read_fashion_mnist(copy_of_files)
+
+
+def test_without_a_lock_only_old_scratch_dirs_are_removed(isolated, copy_of_files, monkeypatch):
+    monkeypatch.setattr(data, "fcntl", None)
+    cache = data.cache_dir()
+    old, fresh = cache / ".download-old", cache / ".download-fresh"
+    for scratch in (old, fresh):
+        scratch.mkdir(parents=True)
+    long_ago = time.time() - data.STALE_SCRATCH_S - 60
+    os.utime(old, (long_ago, long_ago))
+    monkeypatch.setattr(data, "_fetch_with_torchvision", _good_fetch(copy_of_files))
+    assert data.find_data_dir() == cache
+    assert not old.exists() and fresh.is_dir()  # fresh may belong to a download under way
+
+
+CONCURRENT_DOWNLOAD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from cnnbook import data
+
+    source, nowhere, me, other = map(Path, sys.argv[1:])
+    data.DEBIAN_DIR = nowhere
+
+    def slow_fetch(directory):  # torchvision's download, slowed down, of verified files
+        print("fetching", flush=True)
+        raw = directory / "FashionMNIST" / "raw"
+        raw.mkdir(parents=True)
+        for path in sorted(source.iterdir()):
+            time.sleep(0.3)
+            (raw / path.name).write_bytes(path.read_bytes())
+        return raw
+
+    data._fetch_with_torchvision = slow_fetch
+    me.touch()  # start together: each waits until the other is ready
+    deadline = time.monotonic() + 60
+    while not other.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    print(data.find_data_dir())
+    """
+)
+
+
+def test_two_processes_downloading_into_one_cache_both_succeed(isolated, copy_of_files):
+    ready = [isolated / "ready-0", isolated / "ready-1"]
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CONCURRENT_DOWNLOAD,
+                str(copy_of_files),
+                str(isolated / "no-debian-package"),
+                str(ready[i]),
+                str(ready[1 - i]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i in (0, 1)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err[-3000:]
+        assert out.splitlines()[-1] == str(data.cache_dir())
+    cache = data.cache_dir()
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{name}.gz" for name in data.FILES)
+    for name in data.FILES:
+        data.read_verified(cache / f"{name}.gz", name)
+    if data.fcntl is not None:  # with the lock, the second process used the first one's files
+        assert sum(out.count("fetching") for out, _ in outputs) == 1
