@@ -1,39 +1,79 @@
-"""The training engine on a tiny synthetic problem, the models' shapes and counts, the summary."""
+"""The training engine on a tiny synthetic problem: numbers, seeds, checks, interruptions."""
+
+import math
 
 import pytest
 import torch
 from torch import nn
 
 from cnnbook import train as engine
-from cnnbook.conv import conv_cost
 from cnnbook.data import Batches
-from cnnbook.models import LeNet, LeNetModern
-from cnnbook.summary import layer_summary
-from cnnbook.train import History, confusion_matrix, evaluate_accuracy, train
+from cnnbook.train import (
+    EpochResult,
+    History,
+    Step,
+    TrainingDiverged,
+    confusion_matrix,
+    evaluate_accuracy,
+    predict,
+    train,
+    train_epoch,
+)
 
 
-def toy_data(n=512, seed=0):
+class Loader:
+    """A re-iterable of ``(X, y)`` batches that reshuffles on every pass from its own
+    ``generator`` (as ``cnnbook.data.Batches`` does) and counts its passes."""
+
+    def __init__(self, X, y, batch_size, shuffle=False, seed=0):
+        self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+        self.passes = 0
+
+    def __len__(self):
+        return math.ceil(len(self.y) / self.batch_size)
+
+    def __iter__(self):
+        self.passes += 1
+        n = len(self.y)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        for start in range(0, n, self.batch_size):
+            index = order[start : start + self.batch_size]
+            yield self.X[index], self.y[index]
+
+
+def toy_tensors(n=512, seed=0):
     """Two classes of 8x8 images: a bright left half or a bright right half, with noise."""
     g = torch.Generator().manual_seed(seed)
     y = torch.randint(0, 2, (n,), generator=g)
-    images = torch.rand(n, 8, 8, generator=g) * 100
-    images[y == 0, :, :4] += 120
-    images[y == 1, :, 4:] += 120
-    images = images.clamp(0, 255).to(torch.uint8)
-    train = Batches(images[: n // 2], y[: n // 2], 32, shuffle=True, seed=seed)
-    test = Batches(images[n // 2 :], y[n // 2 :], 64)
-    return train, test
+    X = torch.rand(n, 1, 8, 8, generator=g) * 0.4
+    X[y == 0, :, :, :4] += 0.5
+    X[y == 1, :, :, 4:] += 0.5
+    return X, y
+
+
+def toy_data(n=512, seed=0):
+    X, y = toy_tensors(n, seed)
+    train_iter = Loader(X[: n // 2], y[: n // 2], 32, shuffle=True, seed=seed)
+    return train_iter, Loader(X[n // 2 :], y[n // 2 :], 64)
 
 
 def toy_net():
     return nn.Sequential(nn.Conv2d(1, 4, 3), nn.Tanh(), nn.Flatten(), nn.LazyLinear(2))
 
 
-def run(**kwargs):
-    train_iter, test_iter = toy_data()
-    args = dict(num_epochs=4, lr=0.5, device="cpu", num_classes=2, progress=False, verbose=False)
+QUIET = dict(device="cpu", num_classes=2, progress=False, verbose=False)
+
+
+def run(net=None, data=None, **kwargs):
+    train_iter, test_iter = data or toy_data()
+    args = dict(QUIET, num_epochs=4, lr=0.5)
     args.update(kwargs)
-    return train(toy_net(), train_iter, test_iter, **args)
+    return train(net if net is not None else toy_net(), train_iter, test_iter, **args)
+
+
+def weights(net):
+    return [p.detach().clone() for p in net.parameters()]
 
 
 def test_loss_falls_and_history_has_every_field():
@@ -43,9 +83,11 @@ def test_loss_falls_and_history_has_every_field():
     for name in ("train_loss", "train_acc", "test_acc", "examples_per_sec", "epoch_time"):
         values = getattr(history, name)
         assert len(values) == 4 and all(v >= 0 for v in values), name
+    assert len(history.batch_loss) == 4 * 8
     assert history.wall_time > 0 and history.device.startswith("cpu")
     line = history.summary()
     assert line.startswith("loss ") and "examples/sec on cpu" in line and line.endswith(" s")
+    assert engine.last_history is history
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -54,57 +96,233 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
     assert a.train_loss != c.train_loss
 
 
-def test_adam_also_learns():
-    assert run(optimizer="adam", lr=0.01).test_acc[-1] > 0.9
+def test_reusing_a_loader_with_the_same_seed_gives_the_same_numbers():
+    """A notebook cell run twice: the same Batches object, trained on again."""
+    X, y = toy_tensors()
+    images, labels = (X[:, 0] * 255).to(torch.uint8), y
+    train_iter = Batches(images[:256], labels[:256], 32, shuffle=True, seed=0)
+    test_iter = Batches(images[256:], labels[256:], 64)
+    first = run(data=(train_iter, test_iter), num_epochs=2)
+    again = run(data=(train_iter, test_iter), num_epochs=2)
+    assert first.batch_loss == again.batch_loss and first.test_acc == again.test_acc
+
+
+def test_the_check_before_training_costs_the_loader_nothing():
+    """Epoch 1 starts with the batch the check looked at: one pass per epoch, the same batches
+    in the same order as a fresh copy of the loader gives, and batch norm counts only the
+    training batches."""
+    seen = []
+
+    class Record(nn.Module):
+        def forward(self, X):
+            if self.training:
+                seen.append(X.clone())
+            return X
+
+    net = nn.Sequential(Record(), nn.Flatten(), nn.Linear(64, 8), nn.BatchNorm1d(8),
+                        nn.Linear(8, 2))  # fmt: skip
+    train_iter, test_iter = toy_data()
+    run(net=net, data=(train_iter, test_iter), num_epochs=2, lr=0.1)
+    assert train_iter.passes == 2
+    fresh, _ = toy_data()
+    expected = [X for _ in range(2) for X, _ in fresh]
+    assert len(seen) == len(expected) == 16
+    assert all(torch.equal(a, b) for a, b in zip(seen, expected))
+    assert net[3].num_batches_tracked.item() == 16
+
+
+@pytest.mark.parametrize("which", ["train_iter", "test_iter"])
+def test_a_one_shot_iterator_is_refused_before_training(which):
+    train_iter, test_iter = toy_data()
+    data = {"train_iter": train_iter, "test_iter": test_iter}
+    data[which] = (batch for batch in data[which])
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 2))
+    before = weights(net)
+    with pytest.raises(TypeError, match=f"{which} is a one-shot iterator.*re-iterable"):
+        train(net, data["train_iter"], data["test_iter"], 1, 0.1, init=None, **QUIET)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    assert train_iter.passes == 0
+
+
+def test_a_list_of_batches_is_trained_on_completely():
+    train_iter, test_iter = toy_data()
+    batches = list(train_iter)
+    history = run(data=(batches, test_iter), num_epochs=2)
+    assert len(history.batch_loss) == 2 * len(batches)
+
+
+def test_adam_and_a_cosine_schedule_also_learn():
+    assert run(optimizer="adam", lr=0.01, schedule="cosine").test_acc[-1] > 0.9
 
 
 def test_xavier_init_reaches_lazy_layers():
     torch.manual_seed(0)
     net = toy_net()
-    train_iter, test_iter = toy_data()
-    train(net, train_iter, test_iter, 1, 0.1, "cpu", num_classes=2, progress=False, verbose=False)
+    run(net=net, num_epochs=1, lr=0.1)
     assert net[3].weight.shape == (2, 144)  # materialised, then initialised and trained
     assert engine.init_xavier(net) == 2
 
 
+def test_a_trained_network_is_retrained_only_by_an_explicit_choice():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 2))
+    first = run(net=net, num_epochs=2)
+    trained = weights(net)
+    with pytest.raises(ValueError, match=r"init=None .* init='xavier'"):
+        run(net=net)
+    assert all(torch.equal(a, b) for a, b in zip(trained, net.parameters()))
+    more = run(net=net, num_epochs=1, init=None)  # continues: starts where the first run ended
+    assert more.batch_loss[0] < first.batch_loss[0] / 2
+    again = run(net=net, num_epochs=2, init="xavier")  # starts again, as the first run did
+    assert again.batch_loss == first.batch_loss
+
+
 @pytest.mark.parametrize(
-    "change, message",
+    "change, error, message",
     [
-        (dict(lr=0), "lr must be a number > 0"),
-        (dict(lr=-0.1), "lr must be a number > 0"),
-        (dict(num_epochs=0), "num_epochs must be an int >= 1"),
-        (dict(num_epochs=1.5), "num_epochs must be an int >= 1"),
-        (dict(num_classes=10), r"must map a batch of 32 examples to \(32, 10\)"),
-        (dict(optimizer="rmsprop"), "optimizer must be 'sgd' or 'adam'"),
-        (dict(init="he"), "init must be 'xavier' or None"),
+        (dict(lr=0), ValueError, "lr must be a finite number > 0"),
+        (dict(lr=-0.1), ValueError, "lr must be a finite number > 0"),
+        (dict(lr=math.inf), ValueError, "lr must be a finite number > 0, got inf"),
+        (dict(lr=math.nan), ValueError, "lr must be a finite number > 0, got nan"),
+        (dict(lr="0.1"), TypeError, "lr must be a number"),
+        (dict(num_epochs=0), ValueError, "num_epochs must be an int >= 1"),
+        (dict(num_epochs=1.5), TypeError, "num_epochs must be an int, got 1.5"),
+        (dict(num_epochs=True), TypeError, "num_epochs must be an int"),
+        (dict(num_classes=10), ValueError, r"must map a batch of 32 examples to \(32, 10\)"),
+        (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of"),
+        (dict(optimizer=torch.optim.SGD), TypeError, "optimizer must be one of"),
+        (dict(schedule="step"), ValueError, "schedule must be one of"),
+        (dict(init="he"), ValueError, "init must be one of"),
+        (dict(seed=-1), ValueError, "seed must be an int >= 0"),
+        (dict(seed=0.5), TypeError, "seed must be an int"),
+        (dict(device="abacus"), ValueError, "device must name a device"),
+        (dict(device=0.5), TypeError, "device must be None, a str or a torch.device"),
     ],
 )
-def test_wrong_input_is_rejected_before_training(change, message):
-    with pytest.raises(ValueError, match=message):
-        run(**change)
-
-
-def test_empty_iterators_are_rejected():
+def test_wrong_input_is_rejected_before_training(change, error, message):
+    net = toy_net()
     train_iter, test_iter = toy_data()
-    empty = Batches(torch.zeros(0, 8, 8, dtype=torch.uint8), torch.zeros(0, dtype=torch.long), 4)
-    with pytest.raises(ValueError, match="train_iter is empty"):
-        train(toy_net(), empty, test_iter, 1, 0.1, "cpu", num_classes=2, progress=False)
-    with pytest.raises(ValueError, match="test_iter is empty"):
-        train(toy_net(), train_iter, empty, 1, 0.1, "cpu", num_classes=2, progress=False)
-    with pytest.raises(ValueError, match="train_iter is empty"):
-        train(toy_net(), [], test_iter, 1, 0.1, "cpu", num_classes=2, progress=False)
+    with pytest.raises(error, match=message):
+        run(net=net, data=(train_iter, test_iter), **change)
+    assert not getattr(net, engine.TRAINED, False)
+
+
+def test_wrong_data_and_networks_are_rejected():
+    train_iter, test_iter = toy_data()
+    empty = Loader(torch.zeros(0, 1, 8, 8), torch.zeros(0, dtype=torch.long), 4)
+    for args, name in [((empty, test_iter), "train_iter"), ((train_iter, empty), "test_iter"),
+                       (([], test_iter), "train_iter")]:  # fmt: skip
+        with pytest.raises(ValueError, match=f"{name} is empty"):
+            run(data=args, num_epochs=1)
+    with pytest.raises(TypeError, match="train_iter must be an iterable"):
+        run(data=(5, test_iter))
+    with pytest.raises(TypeError, match=r"train_iter must yield \(X, y\) pairs"):
+        run(data=([torch.zeros(4, 1, 8, 8)], test_iter))
+    with pytest.raises(TypeError, match="net must be a torch.nn.Module"):
+        run(net=lambda X: X)
+    with pytest.raises(ValueError, match="net has no parameters"):
+        run(net=nn.Flatten())
+    with pytest.raises(TypeError, match="schedule='cosine' needs a train_iter with a length"):
+        run(data=(Unsized(list(train_iter)), test_iter), schedule="cosine")
+
+
+class Unsized:
+    """Re-iterable, without a length."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        return iter(self.batches)
 
 
 def test_wrong_output_shape_is_found_before_any_step():
     net = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
-    before = [p.detach().clone() for p in net.parameters()]
-    train_iter, test_iter = toy_data()
+    before = weights(net)
     with pytest.raises(ValueError, match=r"got output of shape \(32, 3\)"):
-        train(net, train_iter, test_iter, 1, 0.1, "cpu", num_classes=2, init=None)
+        run(net=net, init=None)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
 
 
-def test_evaluate_accuracy_and_confusion_matrix():
+class Breaks(nn.Module):
+    """A small classifier whose forward pass, at training call ``at``, raises ``error`` or (with
+    ``error=None``) gives NaN scores."""
+
+    def __init__(self, at, error=None):
+        super().__init__()
+        self.net, self.at, self.error, self.calls = toy_net(), at, error, 0
+
+    def forward(self, X):
+        out = self.net(X)
+        if self.training:
+            self.calls += 1
+            if self.calls == self.at:
+                if self.error is not None:
+                    raise self.error
+                return out * math.nan
+        return out
+
+
+def test_ctrl_c_closes_the_line_restores_the_mode_and_keeps_the_history(capsys, monkeypatch):
+    monkeypatch.setattr("cnnbook.show.in_notebook", lambda: False)
+    net = Breaks(at=8 + 3, error=KeyboardInterrupt)  # the third batch of epoch 2
+    net.eval()
+    with pytest.raises(KeyboardInterrupt):
+        run(net=net, num_epochs=3, progress=True)
+    assert not net.training
+    history = engine.last_history
+    assert len(history.test_acc) == len(history.train_loss) == 1
+    assert len(history.batch_loss) == 8 + 2 and history.wall_time > 0
+    out = capsys.readouterr().out
+    assert "interrupted in epoch 2/3" in out and "cnnbook.train.last_history" in out
+    assert out.endswith("\n")
+
+
+def test_a_nan_loss_stops_training_with_a_clear_error():
+    net = Breaks(at=8 + 5)  # the fifth batch of epoch 2
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 5.*smaller learning rate") as info:
+        run(net=net, num_epochs=3)
+    assert isinstance(info.value, ArithmeticError)
+    assert info.value.history is engine.last_history
+    assert len(engine.last_history.test_acc) == 1 and len(engine.last_history.batch_loss) == 12
+    assert all(torch.isfinite(p).all() for p in net.parameters())  # the NaN step was not taken
+    assert net.training
+
+
+def test_train_epoch_returns_its_numbers_and_reports_every_batch():
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 2))
+    train_iter, _ = toy_data()
+    steps = []
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    result = train_epoch(net, train_iter, nn.CrossEntropyLoss(), opt, callback=steps.append)
+    assert isinstance(result, EpochResult) and result.examples == 256
+    assert [s.batch for s in steps] == list(range(1, 9)) and steps[0].num_batches == 8
+    assert all(isinstance(s, Step) for s in steps)
+    assert result.batch_loss == [s.loss for s in steps]
+    assert result.loss == pytest.approx(sum(result.batch_loss) * 32 / 256)
+    assert result.acc == steps[-1].acc and result.loss == steps[-1].mean_loss
+
+
+def test_evaluation_restores_the_mode_even_when_interrupted():
+    class Interrupt(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(64, 2)
+
+        def forward(self, X):
+            raise KeyboardInterrupt
+
+    net = Interrupt()
+    _, test_iter = toy_data()
+    with pytest.raises(KeyboardInterrupt):
+        predict(net, test_iter)
+    assert net.training and torch.is_grad_enabled()
+    net.eval()
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_accuracy(net, test_iter)
+    assert not net.training and torch.is_grad_enabled()
+
+
+def test_evaluate_accuracy_and_predict():
     class Oracle(nn.Module):  # predicts class 0 for a bright left half
         def forward(self, X):
             left, right = X[..., :4].mean((1, 2, 3)), X[..., 4:].mean((1, 2, 3))
@@ -112,102 +330,42 @@ def test_evaluate_accuracy_and_confusion_matrix():
 
     _, test_iter = toy_data()
     assert evaluate_accuracy(Oracle(), test_iter) == 1.0
-    M = confusion_matrix(torch.tensor([0, 1, 1, 1]), torch.tensor([0, 0, 1, 1]), 2)
-    assert M.tolist() == [[1, 1], [0, 2]]
+    predicted, true = predict(Oracle(), test_iter)
+    assert predicted.shape == true.shape == (256,) and torch.equal(true, test_iter.y)
+    with pytest.raises(ValueError, match="data_iter yielded no examples"):
+        predict(Oracle(), [])
 
 
-def test_budget_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv("CNNBOOK_BUDGET", "full")
-    assert engine.budget() == "full"
-    monkeypatch.setenv("CNNBOOK_BUDGET", "huge")
-    with pytest.raises(ValueError, match="CNNBOOK_BUDGET"):
-        engine.budget()
-    monkeypatch.delenv("CNNBOOK_BUDGET")
-    assert engine.budget() == ("full" if torch.cuda.is_available() else "cpu")
+def test_confusion_matrix_counts_each_pair():
+    g = torch.Generator().manual_seed(0)
+    true, predicted = (
+        torch.randint(0, 4, (200,), generator=g),
+        torch.randint(0, 4, (200,), generator=g),
+    )
+    M = confusion_matrix(predicted, true, 4)
+    assert M.shape == (4, 4) and M.sum() == 200
+    for i in range(4):
+        for j in range(4):
+            assert M[i, j] == ((true == i) & (predicted == j)).sum()
+    assert confusion_matrix([0, 1, 1], [0, 0, 1], 2).tolist() == [[1, 1], [0, 1]]
 
 
-def test_history_round_trips_as_a_dict():
+def test_confusion_matrix_rejects_labels_it_cannot_count():
+    with pytest.raises(ValueError, match=r"true must hold labels in 0..9 .*got \[-1, 10\]"):
+        confusion_matrix(torch.tensor([0, 1, 2]), torch.tensor([10, -1, 2]))
+    with pytest.raises(ValueError, match=r"predicted must hold labels in 0..1 .*got \[2\]"):
+        confusion_matrix(torch.tensor([2, 0]), torch.tensor([0, 0]), 2)
+    with pytest.raises(ValueError, match="same shape"):
+        confusion_matrix(torch.tensor([0, 1]), torch.tensor([0, 1, 1]))
+    with pytest.raises(TypeError, match="integer labels"):
+        confusion_matrix(torch.tensor([0.0, 1.0]), torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match="num_classes must be an int"):
+        confusion_matrix(torch.tensor([0]), torch.tensor([0]), 2.0)
+
+
+def test_history_round_trips_as_a_dict_and_sums_up_an_empty_run():
     h = History(device="cpu (2 threads)", train_loss=[1.0], train_acc=[0.5], test_acc=[0.4],
                 examples_per_sec=[100.0], epoch_time=[2.0], wall_time=2.0)  # fmt: skip
     assert History(**h.as_dict()) == h
-
-
-@pytest.mark.parametrize("make", [LeNet, lambda: LeNet(from_scratch=True), LeNetModern])
-def test_lenet_shapes_and_parameter_counts(make):
-    net = make()
-    assert net(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
-    expected = 62_158 if make is LeNetModern else 61_706
-    assert sum(p.numel() for p in net.parameters()) == expected
-
-
-def test_from_scratch_lenet_equals_nn_lenet_for_the_same_seed():
-    torch.manual_seed(0)
-    a = LeNet()
-    torch.manual_seed(0)
-    b = LeNet(from_scratch=True)
-    for p, q in zip(a.parameters(), b.parameters()):
-        assert torch.equal(p, q)
-    X = torch.rand(4, 1, 28, 28)
-    torch.testing.assert_close(a(X), b(X), atol=1e-5, rtol=1e-4)
-
-
-def test_layer_summary_totals_match_an_independent_count():
-    net = LeNet()
-    summary = layer_summary(net, (1, 1, 28, 28))
-    assert summary.total_parameters == 61_706 == sum(r.parameters for r in summary.rows)
-    convs = conv_cost(1, 6, 5, 28)[1] + conv_cost(6, 16, 5, 10)[1]
-    assert summary.total_macs == convs + 400 * 120 + 120 * 84 + 84 * 10
-    assert summary.rows[0].output_shape == (1, 6, 28, 28)
-    assert summary.rows[-1].output_shape == (1, 10)
-    assert "total" in str(summary) and "61,706" in str(summary)
-
-
-def test_layer_summary_names_the_layer_that_breaks():
-    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(100, 10))
-    with pytest.raises(
-        ValueError, match=r"layer 2 \(Linear\) fails on its input of shape \(1, 2704\)"
-    ):
-        layer_summary(net, (1, 1, 28, 28))
-    with pytest.raises(ValueError, match="input_shape"):
-        layer_summary(net, (1, 0, 28))
-
-
-def test_reproduce_writes_a_complete_results_file(tmp_path, monkeypatch):
-    from cnnbook import reproduce
-
-    tiny = dict(batch_size=256, num_epochs=1, num_train=512, lr=0.9, optimizer="sgd")
-    monkeypatch.setitem(engine.RECIPES, "lenet", {"full": tiny, "cpu": tiny})
-    assert reproduce.main(["lenet", "--budget", "cpu", "--out", str(tmp_path)]) == 0
-    record = reproduce.load_result("lenet", "cpu", tmp_path)
-    assert record["recipe"] == dict(tiny, budget="cpu") and record["model"] == "lenet"
-    assert len(record["history"]["test_acc"]) == 1 and record["history"]["device"]
-    assert record["summary"].startswith("loss ")
-    assert reproduce.load_result("vgg", "full", tmp_path) is None
-    assert [p.name for p in tmp_path.iterdir()] == ["lenet-cpu.json"]
-
-
-class TwoPaths(nn.Module):
-    """Defines three layers; its forward pass uses ``a`` twice and never ``b``."""
-
-    def __init__(self, broken_width=False):
-        super().__init__()
-        self.a = nn.Linear(4, 4)
-        self.b = nn.Linear(4, 3)
-        self.c = nn.Linear(5 if broken_width else 4, 2)
-
-    def forward(self, x):
-        return self.c(self.a(self.a(x.flatten(1))))
-
-
-def test_layer_summary_lists_layers_never_called():
-    summary = layer_summary(TwoPaths(), (1, 1, 2, 2))
-    assert [r.name for r in summary.rows] == ["a", "a", "c"]
-    assert summary.unused == [("b", 15)]
-    assert "never called: b (15 parameters)" in str(summary)
-
-
-def test_layer_summary_blames_the_layer_that_was_running():
-    with pytest.raises(
-        ValueError, match=r"layer c \(Linear\) fails on its input of shape \(1, 4\)"
-    ):
-        layer_summary(TwoPaths(broken_width=True), (1, 1, 2, 2))
+    assert h.as_dict()["train_loss"] is not h.train_loss
+    assert History(device="cpu").summary().startswith("no epoch finished")

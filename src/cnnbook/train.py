@@ -1,23 +1,35 @@
 """Training and evaluation: one loop for every chapter, with its numbers, device and time.
 
-history = train(net, train_iter, test_iter, num_epochs=10, lr=0.9)
-# ... progress per batch, test accuracy per epoch, then one line:
-# loss 0.471, train acc 0.824, test acc 0.808 | 8,700 examples/sec on cpu (2 threads) | 69 s
+    history = train(net, train_iter, test_iter, num_epochs=10, lr=0.9)
+    # ... progress per batch, test accuracy per epoch, then one line:
+    # loss 0.471, train acc 0.824, test acc 0.808 | 8,700 examples/sec on cpu (2 threads) | 69 s
+
+The recipes (batch size, epochs, learning rate per model and budget) and ``fit``, which loads
+the data and calls :func:`train`, live in :mod:`cnnbook.recipes`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
+from .show import Progress
+
+# The history of the latest call to train(), kept up to date after every batch and epoch, so
+# that a run stopped by Ctrl-C or by a diverging loss still leaves its numbers.
+last_history: History | None = None
+
+# Set on a network once train() has trained it; see train()'s ``init``.
+TRAINED = "_cnnbook_trained"
+
 # ---------------------------------------------------------------------------------------------
-# Devices and budgets
+# Devices
 
 
 def default_device() -> torch.device:
@@ -31,7 +43,7 @@ def default_device() -> torch.device:
 
 def device_name(device) -> str:
     """How a result names its device, e.g. ``cpu (2 threads)`` or ``NVIDIA H100 (cuda)``."""
-    device = torch.device(device)
+    device = as_device(device)
     if device.type == "cuda":
         return f"{torch.cuda.get_device_name(device)} (cuda)"
     if device.type == "cpu":
@@ -39,54 +51,81 @@ def device_name(device) -> str:
     return device.type
 
 
-BUDGETS = ("full", "cpu")
+def as_device(device) -> torch.device:
+    """``device`` (a name such as ``"cuda"`` or a ``torch.device``) as a ``torch.device``;
+    ``None`` gives :func:`default_device`."""
+    if device is None:
+        return default_device()
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be None, a str or a torch.device, got {device!r}")
+    try:
+        return torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"device must name a device such as 'cpu' or 'cuda', got {device!r}"
+        ) from exc
 
 
-def budget() -> str:
-    """The training budget every chapter uses: ``$CNNBOOK_BUDGET`` if set, else ``full`` on a
-    GPU and ``cpu`` elsewhere. ``full`` is the published recipe; ``cpu`` the largest honest run
-    that keeps a notebook within minutes on a 2-core laptop."""
-    value = os.environ.get("CNNBOOK_BUDGET")
-    if value is None:
-        return "full" if default_device().type == "cuda" else "cpu"
-    if value not in BUDGETS:
-        raise ValueError(f"CNNBOOK_BUDGET must be one of {BUDGETS}, got {value!r}")
+# ---------------------------------------------------------------------------------------------
+# Checks of the arguments, each written once and called where the arguments come in
+
+
+def _check_int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     return value
 
 
-# The training recipes of the chapters, per budget. `full` is the published recipe; `cpu` is what
-# a 2-core laptop runs within a chapter's time share (the same recipe where it fits).
-_LENET = dict(batch_size=256, num_epochs=10, lr=0.9, optimizer="sgd")
-_MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedule="cosine")
-# AlexNet and VGG: the full recipes are d2l's (224 px, plain SGD, 10 epochs, a GPU's work). On a
-# CPU, d2l's SGD at lr 0.01 stays at chance level for thousands of images; Adam at 3e-4 with
-# batches of 64 learns within one partial epoch, on small images (AlexNet's smallest, 65 px).
-_ALEXNET_CPU = dict(resize=65, batch_size=64, num_epochs=1, num_train=16_384, lr=3e-4,
-                    optimizer="adam")  # fmt: skip
-RECIPES = {
-    "lenet": {"full": _LENET, "cpu": _LENET},
-    "lenet-modern": {"full": _MODERN, "cpu": _MODERN},
-    "lenet-scratch": {"full": _LENET, "cpu": dict(_LENET, num_epochs=3)},
-    "alexnet": {
-        "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.01, optimizer="sgd"),
-        "cpu": _ALEXNET_CPU,
-    },
-    "vgg": {
-        "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.05, optimizer="sgd"),
-        "cpu": dict(_ALEXNET_CPU, resize=64),  # 64: the last block keeps a 2 x 2 map
-    },
-}
+def _check_lr(lr) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+        raise TypeError(f"lr must be a number, got {lr!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    return lr
 
 
-def recipe(name: str, which: str | None = None) -> dict:
-    """The settings a chapter trains ``name`` with under budget ``which`` (default:
-    :func:`budget`), including the key ``budget``."""
-    if name not in RECIPES:
-        raise ValueError(f"name must be one of {sorted(RECIPES)}, got {name!r}")
-    which = which or budget()
-    if which not in BUDGETS:
-        raise ValueError(f"which must be one of {BUDGETS}, got {which!r}")
-    return dict(RECIPES[name][which], budget=which)
+def _check_choice(name: str, value, choices: tuple):
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_seed(seed) -> int | None:
+    return None if seed is None else _check_int("seed", seed, minimum=0)
+
+
+def _check_net(net) -> nn.Module:
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    if next(net.parameters(), None) is None:
+        raise ValueError(f"net has no parameters to train: {type(net).__name__}")
+    return net
+
+
+def _check_batches(name: str, data_iter):
+    """``data_iter`` must be re-iterable: train() goes through it once per epoch."""
+    if isinstance(data_iter, Iterator):
+        raise TypeError(
+            f"{name} is a one-shot iterator ({type(data_iter).__name__}), but it is iterated "
+            "once per epoch: pass a re-iterable such as a list of (X, y) batches, a "
+            "cnnbook.data.Batches or a torch DataLoader"
+        )
+    if not isinstance(data_iter, Iterable):
+        raise TypeError(f"{name} must be an iterable of (X, y) batches, got {data_iter!r}")
+    if _num_batches(data_iter) == 0:
+        raise ValueError(f"{name} is empty: it yields no batches")
+    return data_iter
+
+
+def _num_batches(data_iter) -> int | None:
+    try:
+        return len(data_iter)
+    except TypeError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,53 +147,32 @@ def init_xavier(net: nn.Module) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Progress
+# Evaluation
 
 
-class Progress:
-    """A one-line progress display: updated in place in a notebook (only the final text is kept
-    in the saved output), with carriage returns in a terminal, or silent."""
-
-    def __init__(self, enabled: bool = True, every: float = 0.5):
-        self.mode = "off"
-        if enabled:
-            self.mode = "notebook" if _in_notebook() else "terminal"
-        self.every, self.last, self.handle = every, 0.0, None
-
-    def update(self, text: str, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.mode == "off" or (not force and now - self.last < self.every):
-            return
-        self.last = now
-        if self.mode == "terminal":
-            sys.stdout.write("\r" + text.ljust(100))
-            sys.stdout.flush()
-            return
-        from IPython.display import display, update_display
-
-        if self.handle is None:
-            self.handle = display({"text/plain": text}, raw=True, display_id=True)
-        else:
-            update_display({"text/plain": text}, raw=True, display_id=self.handle.display_id)
-
-    def close(self, text: str) -> None:
-        self.update(text, force=True)
-        if self.mode == "terminal":
-            sys.stdout.write("\n")
+def _device_of(net: nn.Module) -> torch.device:
+    parameter = next(net.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
 
 
-def _in_notebook() -> bool:
+def predict(net: nn.Module, data_iter, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(predicted, true)`` labels, each ``(N,)`` on the CPU, for every example of
+    ``data_iter`` (batches ``X: (B, ...)``, ``y: (B,)``), in evaluation mode and without
+    gradients. The network's mode is restored afterwards, also when interrupted."""
+    device = as_device(device) if device is not None else _device_of(net)
+    was_training = net.training
+    net.eval()
+    predicted, true = [], []
     try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-    except ImportError:
-        return False
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
-
-
-# ---------------------------------------------------------------------------------------------
-# Evaluation and training
+        with torch.no_grad():
+            for X, y in data_iter:
+                predicted.append(net(X.to(device)).argmax(dim=1).cpu())
+                true.append(y.cpu())
+    finally:
+        net.train(was_training)
+    if not true:
+        raise ValueError("data_iter yielded no examples")
+    return torch.cat(predicted), torch.cat(true)
 
 
 def evaluate_accuracy(net: nn.Module, data_iter, device=None) -> float:
@@ -163,9 +181,125 @@ def evaluate_accuracy(net: nn.Module, data_iter, device=None) -> float:
     return (predicted == true).sum().item() / len(true)
 
 
-def _device_of(net: nn.Module) -> torch.device:
-    parameter = next(net.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
+def _labels(name: str, labels) -> torch.Tensor:
+    if not isinstance(labels, torch.Tensor):
+        try:
+            labels = torch.as_tensor(labels)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(f"{name} must be a tensor or sequence of ints, got {labels!r}") from exc
+    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
+        raise TypeError(f"{name} must hold integer labels, got dtype {labels.dtype}")
+    return labels.long()
+
+
+def confusion_matrix(predicted, true, num_classes: int = 10) -> torch.Tensor:
+    """``M[i, j]``: how many examples of class ``i`` were predicted as ``j``.
+
+    ``predicted``, ``true``: ``(N,)`` integer labels in ``0..num_classes - 1`` ->
+    ``M``: ``(num_classes, num_classes)`` int64, whose entries sum to ``N``."""
+    _check_int("num_classes", num_classes)
+    predicted, true = _labels("predicted", predicted), _labels("true", true)
+    if predicted.shape != true.shape:
+        shapes = f"{tuple(predicted.shape)} and {tuple(true.shape)}"
+        raise ValueError(f"predicted and true must have the same shape, got {shapes}")
+    predicted, true = predicted.reshape(-1), true.reshape(-1)
+    for name, labels in (("predicted", predicted), ("true", true)):
+        outside = labels[(labels < 0) | (labels >= num_classes)]
+        if len(outside):
+            values = sorted(set(outside.tolist()))
+            raise ValueError(
+                f"{name} must hold labels in 0..{num_classes - 1} (num_classes={num_classes}), "
+                f"got {values[:10]}{' ...' if len(values) > 10 else ''}"
+            )
+    index = true * num_classes + predicted
+    return torch.bincount(index, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# One epoch
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss became NaN or infinite, so training stopped before that batch's update."""
+
+    def __init__(self, loss: float, batch: int, epoch: int | None = None, history=None):
+        super().__init__(loss, batch, epoch)
+        self.loss, self.batch, self.epoch, self.history = loss, batch, epoch, history
+
+    def __str__(self) -> str:
+        where = (
+            f"batch {self.batch}"
+            if self.epoch is None
+            else f"epoch {self.epoch}, batch {self.batch}"
+        )
+        kept = ""
+        if self.history is not None:
+            kept = "; the history up to here is in cnnbook.train.last_history"
+        return (
+            f"training diverged: the loss became {self.loss} in {where}. "
+            f"Try a smaller learning rate (lr){kept}."
+        )
+
+
+class Step(NamedTuple):
+    """What ``train_epoch`` reports to its callback after every batch."""
+
+    batch: int  # 1, 2, ...
+    num_batches: int | None  # None when the data has no length
+    loss: float  # this batch's loss
+    mean_loss: float  # mean loss per example so far in this epoch
+    acc: float  # accuracy so far in this epoch
+
+
+class EpochResult(NamedTuple):
+    """What one epoch produced: its mean loss per example, accuracy, number of examples and the
+    loss of every batch, in order."""
+
+    loss: float
+    acc: float
+    examples: int
+    batch_loss: list
+
+
+def train_epoch(net, train_iter, loss_fn, optimizer, scheduler=None, device=None, callback=None):
+    """One pass over ``train_iter``: forward, loss, backward, update, for every batch.
+
+    Batches are ``X: (B, ...)`` and ``y: (B,)``; ``net(X)`` gives scores ``(B, num_classes)``.
+    ``scheduler`` (if any) steps after every batch. ``callback(step)``, if given, is called after
+    every batch with a :class:`Step`. A NaN or infinite loss raises :class:`TrainingDiverged`
+    before its update. Returns an :class:`EpochResult` ``(loss, acc, examples, batch_loss)``.
+    """
+    device = device if device is not None else _device_of(net)
+    net.train()
+    num_batches = _num_batches(train_iter)
+    loss_sum, correct, seen, batch_loss = 0.0, 0, 0, []
+    for i, (X, y) in enumerate(train_iter, start=1):
+        X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        y_hat = net(X)
+        loss = loss_fn(y_hat, y)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingDiverged(value, i)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        batch_loss.append(value)
+        loss_sum += value * len(y)
+        correct += (y_hat.argmax(dim=1) == y).sum().item()
+        seen += len(y)
+        if callback is not None:
+            callback(Step(i, num_batches, value, loss_sum / seen, correct / seen))
+    if seen == 0:
+        raise ValueError("train_iter yielded no batches in this epoch")
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return EpochResult(loss_sum / seen, correct / seen, seen, batch_loss)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
 
 
 @dataclass
@@ -183,6 +317,8 @@ class History:
 
     def summary(self) -> str:
         """The one line a run ends with."""
+        if not self.test_acc:
+            return f"no epoch finished | {self.device} | {self.wall_time:.0f} s"
         speed = sum(self.examples_per_sec) / len(self.examples_per_sec)
         return (
             f"loss {self.train_loss[-1]:.3f}, train acc {self.train_acc[-1]:.3f}, "
@@ -191,71 +327,87 @@ class History:
         )
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
-def _check_train_args(num_epochs, lr, train_iter, test_iter) -> None:
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be an int >= 1, got {num_epochs!r}")
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
-        raise ValueError(f"lr must be a number > 0, got {lr!r}")
-    for name, data_iter in (("train_iter", train_iter), ("test_iter", test_iter)):
-        if hasattr(data_iter, "__len__") and len(data_iter) == 0:
-            raise ValueError(f"{name} is empty: it yields no batches")
+class _FirstThenRest:
+    """Epoch 1's batches: the one the check before training looked at, then the rest of the same
+    pass, so that the check costs the loader nothing (no batch lost, no extra shuffle drawn)."""
+
+    def __init__(self, first, rest, loader):
+        self.first, self.rest, self.loader = first, rest, loader
+
+    def __iter__(self):
+        yield self.first
+        yield from self.rest
+
+    def __len__(self) -> int:
+        return len(self.loader)
 
 
-def train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label="", losses=None):
-    """One pass over ``train_iter``: forward, loss, backward, update, for every batch.
-    Returns ``(mean loss, accuracy, examples)`` over the epoch; appends each batch's loss to
-    ``losses`` if given."""
-    net.train()
-    loss_sum, correct, seen = 0.0, 0, 0
-    of = f"/{len(train_iter)}" if hasattr(train_iter, "__len__") else ""
-    for i, (X, y) in enumerate(train_iter, start=1):
-        X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        y_hat = net(X)
-        loss = loss_fn(y_hat, y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if scheduler is not None:
-            scheduler.step()
+def _check_output(net: nn.Module, first, num_classes: int, device) -> None:
+    """One forward pass in evaluation mode, without gradients: gives lazy layers their shapes and
+    checks the output's, leaving no trace (batch norm's running statistics stay as they were)."""
+    if not (isinstance(first, (tuple, list)) and len(first) == 2
+            and all(isinstance(t, torch.Tensor) for t in first)):  # fmt: skip
+        raise TypeError(
+            f"train_iter must yield (X, y) pairs of tensors, got {type(first).__name__}"
+        )
+    X = first[0].to(device)
+    was_training = net.training
+    net.eval()
+    try:
         with torch.no_grad():
-            if losses is not None:
-                losses.append(loss.item())
-            loss_sum += loss.item() * y.numel()
-            correct += (y_hat.argmax(dim=1) == y).sum().item()
-            seen += y.numel()
-        bar.update(f"{label}batch {i}{of}: loss {loss_sum / seen:.3f}, acc {correct / seen:.3f}")
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return loss_sum / seen, correct / seen, seen
-
-
-def _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, init, num_classes,
-             device):  # fmt: skip
-    """Check everything before the first step; give lazy layers their shapes; initialise."""
-    _check_train_args(num_epochs, lr, train_iter, test_iter)
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    if schedule not in ("cosine", None):
-        raise ValueError(f"schedule must be 'cosine' or None, got {schedule!r}")
-    if init not in ("xavier", None):
-        raise ValueError(f"init must be 'xavier' or None, got {init!r}")
-    first = next(iter(train_iter), None)
-    if first is None:
-        raise ValueError("train_iter is empty: it yields no batches")
-    net.to(device)
-    with torch.no_grad():  # gives lazy layers their shapes, and checks the output
-        X = first[0].to(device)
-        out = net(X)
+            out = net(X)
+    finally:
+        net.train(was_training)
     if out.dim() != 2 or out.shape != (X.shape[0], num_classes):
         raise ValueError(
             f"net must map a batch of {X.shape[0]} examples to ({X.shape[0]}, {num_classes}) "
             f"class scores, got output of shape {tuple(out.shape)}"
         )
+
+
+def _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, init, num_classes,
+             seed, device):  # fmt: skip
+    """Everything train() does before the first step: check the arguments and the data, seed,
+    check the network's output on the first batch, initialise. Returns the device and epoch 1's
+    batches (the first batch, then the rest of the same pass)."""
+    _check_net(net)
+    _check_batches("train_iter", train_iter)
+    _check_batches("test_iter", test_iter)
+    _check_int("num_epochs", num_epochs)
+    _check_lr(lr)
+    _check_choice("optimizer", optimizer, ("sgd", "adam"))
+    _check_choice("schedule", schedule, (None, "cosine"))
+    _check_choice("init", init, ("auto", "xavier", None))
+    _check_int("num_classes", num_classes)
+    _check_seed(seed)
+    device = as_device(device)
+    num_batches = _num_batches(train_iter)
+    if schedule == "cosine" and num_batches is None:
+        raise TypeError("schedule='cosine' needs a train_iter with a length (len(train_iter))")
+    if init == "auto":
+        if getattr(net, TRAINED, False):
+            raise ValueError(
+                "net was trained by train() before: pass init=None to continue from its current "
+                "weights, or init='xavier' to start again from new random weights"
+            )
+        init = "xavier"
+    if seed is not None:
+        torch.manual_seed(seed)
+        generator = getattr(train_iter, "generator", None)
+        if isinstance(generator, torch.Generator):
+            generator.manual_seed(seed)
+    batches = iter(train_iter)
+    first = next(batches, None)
+    if first is None:
+        raise ValueError("train_iter is empty: it yields no batches")
+    net.to(device)
+    _check_output(net, first, num_classes, device)
     if init == "xavier" and init_xavier(net) == 0:
         raise ValueError("init='xavier' found no linear or convolutional layer to initialise")
+    return device, _FirstThenRest(first, batches, train_iter)
 
 
 def train(
@@ -268,7 +420,7 @@ def train(
     *,
     optimizer: str = "sgd",
     schedule: str | None = None,
-    init: str | None = "xavier",
+    init: str | None = "auto",
     num_classes: int = 10,
     seed: int | None = 0,
     progress: bool = True,
@@ -276,70 +428,83 @@ def train(
 ) -> History:
     """Train ``net`` with cross-entropy and return its :class:`History`.
 
+    ``train_iter``, ``test_iter``: re-iterable sources of batches ``X: (B, ...)``, ``y: (B,)``
+    (a list, a ``cnnbook.data.Batches``, a ``DataLoader``; a one-shot iterator such as a
+    generator is refused, since every epoch goes through the data again). ``net(X)`` must give
+    scores ``(B, num_classes)``.
+
     ``optimizer``: ``"sgd"`` (plain, as d2l) or ``"adam"``. ``schedule``: ``None`` (a constant
     learning rate) or ``"cosine"`` (lowered after every batch along a half cosine, from ``lr`` to
     0 at the end of training). ``init``: ``"xavier"`` re-initialises every linear and
-    convolutional layer (after one forward pass has given lazy layers their shapes), ``None``
-    keeps the network's own initialisation. ``seed`` seeds the initialisation and dropout, so the
-    same seed on the same device gives the same numbers. Everything is checked before the first
-    step: arguments, data, the network's output shape.
+    convolutional layer (after one forward pass has given lazy layers their shapes); ``None``
+    keeps the current weights (to continue training); ``"auto"`` (default) is ``"xavier"`` for a
+    network that train() has not trained yet and refuses one it has (marked by the attribute
+    ``TRAINED``), so that finished training is never thrown away silently.
+
+    ``seed`` seeds the initialisation, dropout and the order of the batches: torch's generator,
+    and the loader's own shuffle generator when it has one (``train_iter.generator``, as
+    ``Batches`` and ``DataLoader``), so the same seed on the same device gives the same numbers,
+    also when the same loader is used again (a notebook cell run twice). ``seed=None`` leaves
+    every generator as it is.
+
+    Everything is checked before the first step: the arguments, the data, and the network's
+    output shape, by one forward pass in evaluation mode that changes nothing (its batch is the
+    first batch of epoch 1). A NaN or infinite loss stops training with :class:`TrainingDiverged`.
+    Ctrl-C stops it with ``KeyboardInterrupt``. Either way the network's mode is restored and
+    the history so far is kept in ``cnnbook.train.last_history`` (updated after every batch).
     """
-    device = torch.device(device) if device is not None else default_device()
-    if seed is not None:
-        torch.manual_seed(seed)
-    _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, init, num_classes,
-             device)  # fmt: skip
+    global last_history
+    device, epoch_one = _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule,
+                                 init, num_classes, seed, device)  # fmt: skip
+    num_batches = _num_batches(train_iter)
     Optimizer = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
     opt = Optimizer(net.parameters(), lr=lr)
     scheduler = None
     if schedule == "cosine":
-        steps = num_epochs * (len(train_iter) if hasattr(train_iter, "__len__") else 1)
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=num_epochs * num_batches)
     loss_fn = nn.CrossEntropyLoss()
-    history = History(device=device_name(device))
+    history = last_history = History(device=device_name(device))
     bar = Progress(progress)
+    of = f"/{num_batches}" if num_batches is not None else ""
+    epoch, was_training = 1, net.training
+
+    def on_batch(step: Step) -> None:
+        history.batch_loss.append(step.loss)
+        bar.update(f"epoch {epoch}/{num_epochs}, batch {step.batch}{of}: "
+                   f"loss {step.mean_loss:.3f}, acc {step.acc:.3f}")  # fmt: skip
+
+    setattr(net, TRAINED, True)
     start = time.perf_counter()
-    for epoch in range(1, num_epochs + 1):
-        epoch_start = time.perf_counter()
-        label = f"epoch {epoch}/{num_epochs}, "
-        loss, acc, seen = train_epoch(net, train_iter, loss_fn, opt, scheduler, device, bar, label,
-                                      history.batch_loss)  # fmt: skip
-        train_time = time.perf_counter() - epoch_start
-        history.train_loss.append(loss)
-        history.train_acc.append(acc)
-        history.test_acc.append(evaluate_accuracy(net, test_iter, device))
-        history.examples_per_sec.append(seen / train_time)
-        history.epoch_time.append(time.perf_counter() - epoch_start)
-        bar.update(f"{label}loss {loss:.3f}, train acc {acc:.3f}, "
-                   f"test acc {history.test_acc[-1]:.3f}", force=True)  # fmt: skip
-        if not math.isfinite(loss):
-            break  # diverged: the history shows it
-    history.wall_time = time.perf_counter() - start
+    try:
+        for epoch in range(1, num_epochs + 1):
+            epoch_start = time.perf_counter()
+            data = epoch_one if epoch == 1 else train_iter
+            result = train_epoch(net, data, loss_fn, opt, scheduler, device, on_batch)
+            train_time = time.perf_counter() - epoch_start
+            test_acc = evaluate_accuracy(net, test_iter, device)
+            history.train_loss.append(result.loss)
+            history.train_acc.append(result.acc)
+            history.test_acc.append(test_acc)
+            history.examples_per_sec.append(result.examples / train_time)
+            history.epoch_time.append(time.perf_counter() - epoch_start)
+            history.wall_time = time.perf_counter() - start
+            text = f"loss {result.loss:.3f}, train acc {result.acc:.3f}, test acc {test_acc:.3f}"
+            bar.update(f"epoch {epoch}/{num_epochs}, {text}", force=True)
+    except KeyboardInterrupt:
+        history.wall_time = time.perf_counter() - start
+        done = len(history.test_acc)
+        bar.close(f"interrupted in epoch {epoch}/{num_epochs} ({done} done): the history so far "
+                  "is in cnnbook.train.last_history")  # fmt: skip
+        raise
+    except TrainingDiverged as exc:
+        history.wall_time = time.perf_counter() - start
+        exc.epoch, exc.history = epoch, history
+        bar.close(str(exc))
+        raise
+    finally:
+        net.train(was_training)
     accuracies = ", ".join(f"{a:.3f}" for a in history.test_acc)
-    epochs = len(history.train_loss)
-    bar.close(f"{epochs} epoch{'s' if epochs > 1 else ''}: test acc per epoch {accuracies}")
+    bar.close(f"{num_epochs} epoch{'s' if num_epochs > 1 else ''}: test acc per epoch {accuracies}")
     if verbose:
         print(history.summary())
     return history
-
-
-def predict(net: nn.Module, data_iter, device=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(predicted, true)`` labels for every example of ``data_iter``, on the CPU."""
-    device = torch.device(device) if device is not None else _device_of(net)
-    was_training = net.training
-    net.eval()
-    predicted, true = [], []
-    with torch.no_grad():
-        for X, y in data_iter:
-            predicted.append(net(X.to(device)).argmax(dim=1).cpu())
-            true.append(y.cpu())
-    net.train(was_training)
-    if not true:
-        raise ValueError("data_iter yielded no examples")
-    return torch.cat(predicted), torch.cat(true)
-
-
-def confusion_matrix(predicted, true, num_classes: int = 10) -> torch.Tensor:
-    """``M[i, j]``: how many examples of class ``i`` were predicted as ``j``."""
-    index = true.long() * num_classes + predicted.long()
-    return torch.bincount(index, minlength=num_classes**2).reshape(num_classes, num_classes)
