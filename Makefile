@@ -7,14 +7,16 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 LINTED := src tests tools chapters
 
 .PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
+.PHONY: actionlint pdf site release post-release
 
 install: $(STAMP)
 
-# Re-installs only when the requirements or the package metadata change: a second run takes seconds.
-$(STAMP): requirements.txt pyproject.toml
+# Re-installs only when the requirements, the pinned tool versions or the package metadata change:
+# a second run takes seconds.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -22,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 book: install
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 
-lint: install
+lint: install actionlint
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
 
@@ -34,18 +36,20 @@ nbval: install
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-cell-timeout 600 $(NOTEBOOKS)
 
-book-check: install
+book-check: book pdf
 	$(PY) -m pytest -q -m slow tests
 
-test: lint unit nbval book book-check
+test: lint unit nbval book pdf book-check
 
 # Re-run every notebook top to bottom in a fresh kernel and save it in place.
 execute: install
 	$(PY) tools/notebooks.py execute $(NOTEBOOKS)
 
-# Rewrite every notebook's Colab cell from the repository URL and branch in _config.yml.
+# Rewrite every notebook's Colab cell from the repository URL and branch in _config.yml, and the
+# book's addresses in README.md and intro.md.
 bootstrap: install
 	$(PY) tools/notebooks.py bootstrap $(NOTEBOOKS)
+	$(PY) tools/links.py
 
 bench: install
 	$(PY) -m cnnbook.bench
@@ -53,6 +57,28 @@ bench: install
 # The full (GPU) recipes of LeNet, AlexNet and VGG; writes results/<model>-full.json.
 reproduce: install
 	$(PY) -m cnnbook.reproduce --budget full
+
+# The GitHub workflows (.github/workflows/*.yml), checked by actionlint.
+actionlint: install
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+
+# The whole book as one PDF, _build/pdf/cnnbook.pdf: the single-page HTML build, printed by
+# headless Chromium (Debian's chromium, or the one named by CNNBOOK_CHROMIUM).
+pdf: install
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going --builder singlehtml
+	$(PY) tools/pdf.py
+
+# The site as GitHub Pages serves it: the HTML book with the PDF beside it.
+site: book pdf
+	cp _build/pdf/cnnbook.pdf _build/html/
+
+# `make release VERSION=0.2.0`: version, Colab ref and tag in one commit; `make post-release` then
+# points the notebooks back at the branch. Nothing is pushed (README: Releases).
+release: install
+	$(PY) tools/release.py "$(VERSION)"
+
+post-release: install
+	$(PY) tools/release.py --back
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ Full-page screenshots of each chapter, light and dark, go to _build/screenshots/
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import threading
@@ -16,13 +17,13 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 import yaml
-from notebooks import repository
-from test_notebooks import toc_files
+from test_notebooks import repository, toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium, or the browser named by $CNNBOOK_CHROMIUM (CI on Ubuntu, where it is a snap).
+CHROMIUM = os.environ.get("CNNBOOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic"]  # fmt: skip
 pytestmark = pytest.mark.slow

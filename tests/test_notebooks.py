@@ -1,15 +1,32 @@
 """Static checks of the committed notebooks: fast, no kernel needed."""
 
+import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from notebooks import BOOTSTRAP_MARK, bootstrap_source, repository
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_tool(name: str):
+    """A script of tools/ as a module, loaded from its file (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+notebooks = load_tool("notebooks")
+BOOTSTRAP_MARK, bootstrap_source, repository = (
+    notebooks.BOOTSTRAP_MARK,
+    notebooks.bootstrap_source,
+    notebooks.repository,
+)
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
 
@@ -53,8 +70,11 @@ class TestNotebook:
     def test_first_code_cell_is_the_bootstrap_from_config(self, path):
         nb = nbformat.read(path, as_version=4)
         first = next(c for c in nb.cells if c.cell_type == "code")
+        url, ref = repository()
         assert first.source.startswith(BOOTSTRAP_MARK)
-        assert first.source == bootstrap_source(*repository()), "run `make bootstrap`"
+        assert first.source == bootstrap_source(url, ref), "run `make bootstrap`"
+        installs = re.findall(r'%pip install -q "cnnbook @ git\+(\S+)"', first.source)
+        assert installs == [f"{url}@{ref}"], "the cell must install the ref in _config.yml"
         assert "torch" not in first.source.split("%pip install", 1)[1]
         assert first.outputs == []
 
@@ -90,3 +110,53 @@ class TestNotebook:
         solutions = [c for c in nb.cells if "hide-input" in c.metadata.get("tags", [])]
         assert len(solutions) >= 4
         assert all(c.cell_type == "code" and c.outputs for c in solutions)
+
+
+def test_bootstrap_installs_the_given_ref_and_says_what_to_do_if_it_cannot():
+    main, tag = (
+        bootstrap_source("https://example.org/a/b", "main"),
+        bootstrap_source("https://example.org/a/b", "v1.2.3"),
+    )
+    assert '"cnnbook @ git+https://example.org/a/b@v1.2.3"' in tag
+    assert main.replace("@main", "@v1.2.3") == tag
+    assert 'os.environ.get("CNNBOOK_BOOTSTRAP") == "1"' in tag  # CI can force the install
+    assert "import cnnbook" in tag and "raise ImportError" in tag
+    assert "pip install -e ." in tag  # outside Colab: how to install from a clone
+
+
+def test_bootstrap_cell_stops_with_a_message_when_cnnbook_is_missing(monkeypatch, tmp_path):
+    """The cell run by IPython with ``cnnbook`` unimportable: an ImportError that says what to
+    do, where it installs (the install failed) and elsewhere (install from a clone)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    pip_calls = []
+    monkeypatch.setattr(shell, "run_line_magic", lambda *args, **kw: pip_calls.append(args))
+    monkeypatch.setitem(sys.modules, "cnnbook", None)  # `import cnnbook` fails
+    try:
+        for env, expected in [("0", "pip install -e ."), ("1", "pip says why above")]:
+            monkeypatch.setenv("CNNBOOK_BOOTSTRAP", env)
+            result = shell.run_cell(bootstrap_source("https://example.org/a/b", "v1"), silent=True)
+            assert isinstance(result.error_in_exec, ImportError)
+            assert expected in str(result.error_in_exec)
+    finally:
+        InteractiveShell.clear_instance()
+    assert pip_calls == [("pip", 'install -q "cnnbook @ git+https://example.org/a/b@v1"')]
+
+
+def test_bootstrap_command_points_cells_at_another_ref(tmp_path):
+    """`notebooks.py bootstrap --url --ref` rewrites the first cell and touches nothing else."""
+    source = NOTEBOOKS[0]
+    copy = tmp_path / source.name
+    copy.write_bytes(source.read_bytes())
+    assert notebooks.main(["bootstrap", "--url", "https://example.org/a/b", "--ref", "abc123",
+                           str(copy)]) == 0  # fmt: skip
+    before, after = nbformat.read(source, as_version=4), nbformat.read(copy, as_version=4)
+    changed = [i for i, (a, b) in enumerate(zip(before.cells, after.cells)) if a != b]
+    first = next(i for i, c in enumerate(after.cells) if c.cell_type == "code")
+    assert changed == [first] and len(before.cells) == len(after.cells)
+    assert after.cells[first].source == bootstrap_source("https://example.org/a/b", "abc123")

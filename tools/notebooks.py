@@ -6,6 +6,13 @@
 Executing a notebook first rewrites its Colab bootstrap cell from ``_config.yml``, then runs every
 cell in a fresh kernel (working directory ``chapters/``), then strips what differs from machine to
 machine (cell ids stay, execution timestamps and widget state go).
+
+The bootstrap cell installs ``cnnbook`` from the repository at the ref (branch while developing,
+release tag in a release) written in ``_config.yml``, inside Colab or wherever
+``CNNBOOK_BOOTSTRAP=1``. ``--url`` and ``--ref`` point it elsewhere, e.g. at the commit a CI run
+checked out:
+
+    CNNBOOK_BOOTSTRAP=1 python tools/notebooks.py execute --ref "$GITHUB_SHA" chapters/01-*.ipynb
 """
 
 from __future__ import annotations
@@ -16,29 +23,41 @@ import time
 from pathlib import Path
 
 import nbformat
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_MARK = "# Colab set-up"
 KEEP_CELL_METADATA = {"tags"}
+BOOTSTRAP = """\
+{mark}: in Google Colab, install the course package `cnnbook` from the book's
+# repository (Colab's own torch and torchvision are kept); elsewhere, check it is there.
+import os
+import sys
+
+install = "google.colab" in sys.modules or os.environ.get("CNNBOOK_BOOTSTRAP") == "1"
+if install:
+    %pip install -q "cnnbook @ git+{url}@{ref}"
+try:
+    import cnnbook  # noqa: F401
+except ImportError:
+    raise ImportError(
+        "cnnbook did not install (pip says why above); run this cell again"
+        if install
+        else "cnnbook is missing: run `pip install -e .` in a clone of the repository"
+    ) from None"""
 
 
 def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
-    """The repository URL and branch, as written once in ``_config.yml``."""
+    """The repository URL and ref (``repository.branch``), as written once in ``_config.yml``."""
+    import yaml
+
     repo = yaml.safe_load(config_path.read_text())["repository"]
-    return repo["url"].rstrip("/"), repo.get("branch", "main")
+    return repo["url"].rstrip("/"), str(repo.get("branch", "main"))
 
 
-def bootstrap_source(url: str, branch: str) -> str:
-    """The first code cell of every chapter."""
-    return (
-        f"{BOOTSTRAP_MARK}: in Google Colab, install the course package `cnnbook` from the\n"
-        "# book's repository (Colab's own torch and torchvision are kept). Elsewhere: nothing.\n"
-        "import sys\n"
-        "\n"
-        'if "google.colab" in sys.modules:\n'
-        f'    %pip install -q "cnnbook @ git+{url}@{branch}"'
-    )
+def bootstrap_source(url: str, ref: str) -> str:
+    """The first code cell of every chapter: install ``cnnbook`` from ``url`` at ``ref`` in Colab
+    (or where ``CNNBOOK_BOOTSTRAP=1``), and stop with what to do if it cannot be imported."""
+    return BOOTSTRAP.format(mark=BOOTSTRAP_MARK, url=url, ref=ref)
 
 
 def set_bootstrap(nb, source: str) -> None:
@@ -60,11 +79,13 @@ def clean(nb) -> None:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA}
 
 
-def execute(path: Path, timeout: int = 1800) -> float:
+def execute(path: Path, timeout: int = 1800, bootstrap: str | None = None) -> float:
+    """Run ``path`` top to bottom in a fresh kernel and save it; return the seconds it took.
+    ``bootstrap``: the first cell's source (default: from ``_config.yml``)."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    set_bootstrap(nb, bootstrap_source(*repository()))
+    set_bootstrap(nb, bootstrap or bootstrap_source(*repository()))
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -87,17 +108,25 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["execute", "bootstrap"])
     parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--url", help="install from this repository (default: _config.yml's)")
+    parser.add_argument("--ref", help="branch, tag or commit to install (default: _config.yml's)")
     args = parser.parse_args(argv)
+    if args.url and args.ref:  # nothing to read: a bare environment needs no yaml
+        url, ref = args.url, args.ref
+    else:
+        url, ref = repository()
+        url, ref = (args.url or url).rstrip("/"), args.ref or ref
+    source = bootstrap_source(url, ref)
     for path in args.notebooks:
         if args.command == "execute":
             print(f"executing {path} ...", flush=True)
-            print(f"  done in {execute(path):.0f} s", flush=True)
+            print(f"  done in {execute(path, bootstrap=source):.0f} s", flush=True)
         else:
             nb = nbformat.read(path, as_version=4)
-            set_bootstrap(nb, bootstrap_source(*repository()))
+            set_bootstrap(nb, source)
             clean(nb)
             nbformat.write(nb, path)
-            print(f"bootstrap cell of {path} follows _config.yml")
+            print(f"bootstrap cell of {path} installs cnnbook from {url}@{ref}")
     return 0
 
 
