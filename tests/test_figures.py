@@ -126,3 +126,11 @@ def test_pooling_draws_pool2d_output(mode, stride, padding):
 def test_pooling_checks_its_mode():
     with pytest.raises(ValueError, match="mode"):
         show_pooling(X, 2, 1, "mean")
+
+
+def test_cell_text_never_reads_minus_zero():
+    from cnnbook.figures import number
+
+    assert number(-0.001) == "0"
+    assert number(-0.25) == "-0.25"
+    assert number(3.0) == "3"

@@ -30,7 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .conv import _check_tensor, conv_output_shape, corr2d, pair
+from .conv import check_tensor, conv_output_shape, corr2d, pair
 from .figures import (
     COLORS,
     canvas,
@@ -175,7 +175,7 @@ def self_contained(html: str, still: str, alt: str, content: str) -> str:
     return html.replace(f'<img id="_anim_img{stable}">', img)
 
 
-def _check_count(count: int) -> None:
+def check_count(count: int) -> None:
     if count > MAX_FRAMES:
         raise ValueError(
             f"this animation would have {count} frames, more than {MAX_FRAMES}: use a smaller "
@@ -197,11 +197,11 @@ def _nan_like(shape, dtype) -> torch.Tensor:
 def conv_frames(X, K, stride=1, padding=0) -> list[Frame]:
     """One :class:`Frame` per output of ``corr2d(X, K, stride, padding)``, row by row: the
     window's value is ``corr2d`` of that window of the padded ``X (h, w)`` with ``K (kh, kw)``."""
-    _check_tensor(X, "X", 2, "(h, w)")
-    _check_tensor(K, "K", 2, "(kh, kw)")
+    check_tensor(X, "X", 2, "(h, w)")
+    check_tensor(K, "K", 2, "(kh, kw)")
     stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
     h_out, w_out = conv_output_shape(X.shape, K.shape, stride, padding)
-    _check_count(h_out * w_out)
+    check_count(h_out * w_out)
     Xp = F.pad(X, (padding[1], padding[1], padding[0], padding[0]))
     kh, kw = K.shape
     output = _nan_like((h_out, w_out), torch.result_type(X, K))
@@ -220,13 +220,13 @@ def multi_in_frames(X, K) -> list[Frame]:
     """One :class:`Frame` per output of ``corr2d_multi_in(X, K)`` and input channel: for each
     output position, channel by channel, ``corr2d`` of channel ``c``'s window with ``K[c]`` is
     added to the running sum. ``X (c_i, h, w)``, ``K (c_i, kh, kw)``."""
-    _check_tensor(X, "X", 3, "(c_i, h, w)")
-    _check_tensor(K, "K", 3, "(c_i, kh, kw)")
+    check_tensor(X, "X", 3, "(c_i, h, w)")
+    check_tensor(K, "K", 3, "(c_i, kh, kw)")
     if X.shape[0] != K.shape[0] or X.shape[0] == 0:
         raise ValueError(f"X has {X.shape[0]} channels but K has kernels for {K.shape[0]}")
     c_i, kh, kw = K.shape
     h_out, w_out = conv_output_shape(X.shape[1:], (kh, kw))
-    _check_count(c_i * h_out * w_out)
+    check_count(c_i * h_out * w_out)
     dtype = torch.result_type(X, K)
     output, parts = _nan_like((h_out, w_out), dtype), _nan_like((c_i, h_out, w_out), dtype)
     frames = []
@@ -245,12 +245,12 @@ def pool_frames(X, kernel_size, stride=1, mode="max", *, padding=0) -> list[Fram
     """One :class:`Frame` per output of ``pool2d(X, kernel_size, stride, padding, mode)``, row
     by row: the window's value is ``pool2d`` of that window of ``X (h, w)``, padded as
     ``pool2d`` pads it."""
-    _check_tensor(X, "X", 2, "(h, w)")
+    check_tensor(X, "X", 2, "(h, w)")
     check_mode(mode)
     window, stride = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
     padding = pair(padding, "padding", 0)
     h_out, w_out = pool2d(X, window, stride, padding, mode).shape  # checks every argument
-    _check_count(h_out * w_out)
+    check_count(h_out * w_out)
     Xp = pooling_input(X, padding, mode)
     output = _nan_like((h_out, w_out), X.dtype)
     frames = []

@@ -125,7 +125,7 @@ def conv_speed(batch=64, c_in=3, c_out=16, size=32, kernel=3, padding=1, loop=Fa
     b = torch.randn(c_out, generator=g).requires_grad_()
 
     def loop_conv(X, W, b):
-        return torch.stack([corr2d_multi_in_out(x, W, padding) for x in X]) + b.view(-1, 1, 1)
+        return torch.stack([corr2d_multi_in_out(x, W, 1, padding) for x in X]) + b.view(-1, 1, 1)
 
     fns = {"F.conv2d": lambda X, W, b: F.conv2d(X, W, b, 1, padding)}
     fns["cnnbook conv2d"] = lambda X, W, b: conv2d(X, W, b, 1, padding)
@@ -152,7 +152,7 @@ def pool_speed(shape, kernel, stride, mode="max", loop=False, repeat=5):
     ours, theirs = (max_pool2d, F.max_pool2d) if mode == "max" else (avg_pool2d, F.avg_pool2d)
     fns = {f"F.{theirs.__name__}": theirs, f"cnnbook {ours.__name__}": ours}
     if loop:
-        fns["loop pool2d"] = lambda X, k, s: pool2d(X, k, mode, 0, s)
+        fns["loop pool2d"] = lambda X, k, s: pool2d(X, k, s, 0, mode)
     times = {}
     for name, fn in fns.items():
         r = 1 if name.startswith("loop") else repeat

@@ -443,7 +443,7 @@ def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=Non
     :data:`MAX_RESIZE` (1024) per side and :data:`MAX_BATCH_BYTES` (4 GiB) per batch.
     ``root``: a directory that must hold the four files (else :class:`DatasetNotFoundError` naming
     it and the missing files); ``None`` searches as :func:`find_data_dir` says.
-    ``device``: keep the whole dataset (47 MB as uint8) on that device, so batches are cut there.
+    ``device``: keep the whole dataset (55 MB as uint8) on that device, so batches are cut there.
     The training order is reshuffled every epoch from a generator seeded with ``seed``;
     the test order is fixed. ``num_train``: train on a random subset of that many examples
     (drawn with ``seed``) instead of all 60,000, for budgets that cannot afford a full epoch.

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
 from .conv import (
-    _check_tensor,
+    check_tensor,
     conv_output_shape,
     corr2d,
     corr2d_multi_in,
@@ -52,7 +52,8 @@ def number(value) -> str:
         return "-∞" if v < 0 else "∞"
     if v.is_integer() and abs(v) < 1e6:
         return str(int(v))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text  # a tiny negative value rounds to 0, not "-0"
 
 
 def factor(value) -> str:
@@ -226,8 +227,8 @@ def show_padding_stride(X, K, *, stride=1, padding=0, positions=None):
     ``corr2d(X, K, stride, padding)``, with the windows of a few output ``positions`` outlined in
     colour (default: ``(0, 0)``, one step right and one down) and their sums written out.
     ``stride`` and ``padding`` are keywords (ints or pairs); return the figure."""
-    _check_tensor(X, "X", 2, "(h, w)")
-    _check_tensor(K, "K", 2, "(kh, kw)")
+    check_tensor(X, "X", 2, "(h, w)")
+    check_tensor(K, "K", 2, "(kh, kw)")
     stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
     Y = corr2d(X, K, stride, padding)
     positions = check_positions(positions, Y.shape)
@@ -297,8 +298,8 @@ def draw_multi_in(ax, X, K, parts, Y, position, active=None):
 
 
 def _check_multi_in(X, K):
-    _check_tensor(X, "X", 3, "(c_i, h, w)")
-    _check_tensor(K, "K", 3, "(c_i, kh, kw)")
+    check_tensor(X, "X", 3, "(c_i, h, w)")
+    check_tensor(K, "K", 3, "(c_i, kh, kw)")
     if X.shape[0] != K.shape[0]:
         raise ValueError(f"X has {X.shape[0]} channels but K has kernels for {K.shape[0]}")
 
@@ -348,8 +349,8 @@ def show_1x1(X, K, pixel=(0, 0)):
     ``X (c_i, h, w)``, a vector of ``c_i`` numbers, times the ``(c_o, c_i)`` matrix ``K`` give
     that pixel's ``c_o`` output channels. The output maps are ``corr2d_multi_in_out(X, K)`` with
     ``K`` as ``(c_o, c_i, 1, 1)``; ``K`` may be either shape. Return the figure."""
-    _check_tensor(X, "X", 3, "(c_i, h, w)")
-    _check_tensor(K, "K", (2, 4), "(c_o, c_i) or (c_o, c_i, 1, 1)")
+    check_tensor(X, "X", 3, "(c_i, h, w)")
+    check_tensor(K, "K", (2, 4), "(c_o, c_i) or (c_o, c_i, 1, 1)")
     if K.dim() == 4 and tuple(K.shape[2:]) != (1, 1):
         raise ValueError(f"K must have shape (c_o, c_i) or (c_o, c_i, 1, 1), got {tuple(K.shape)}")
     c_i, h, w = X.shape
@@ -457,7 +458,7 @@ def show_pooling(X, kernel_size, stride=1, mode="max", *, padding=0, positions=N
     ``(0, 0)``, one step right and one down), each window's maximum in bold and its formula
     written out. ``stride`` defaults to 1 as in :func:`pool2d`; ``padding`` is a keyword.
     Return the figure."""
-    _check_tensor(X, "X", 2, "(h, w)")
+    check_tensor(X, "X", 2, "(h, w)")
     check_mode(mode)
     window, stride = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
     padding = pair(padding, "padding", 0)

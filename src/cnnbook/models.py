@@ -17,7 +17,7 @@ from torch import nn
 from . import conv, pool
 
 
-def _check_count(value, name: str) -> None:
+def check_count(value, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if value < 1:
@@ -38,8 +38,8 @@ class LeNet(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, from_scratch: bool = False):
         super().__init__()
-        _check_count(in_channels, "in_channels")
-        _check_count(num_classes, "num_classes")
+        check_count(in_channels, "in_channels")
+        check_count(num_classes, "num_classes")
         if not isinstance(from_scratch, bool):
             raise TypeError(f"from_scratch must be True or False, got {from_scratch!r}")
         Conv2d = conv.Conv2d if from_scratch else nn.Conv2d
@@ -78,8 +78,8 @@ class LeNetModern(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        _check_count(in_channels, "in_channels")
-        _check_count(num_classes, "num_classes")
+        check_count(in_channels, "in_channels")
+        check_count(num_classes, "num_classes")
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 6, kernel_size=5, padding=2),
             nn.BatchNorm2d(6),
@@ -122,8 +122,8 @@ class AlexNet(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        _check_count(in_channels, "in_channels")
-        _check_count(num_classes, "num_classes")
+        check_count(in_channels, "in_channels")
+        check_count(num_classes, "num_classes")
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1),
             nn.ReLU(),
@@ -167,9 +167,9 @@ VGG11_SLIM_ARCH = tuple((num_convs, channels // 4) for num_convs, channels in VG
 def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
     """``num_convs`` 3x3 convolutions with padding 1 and ReLU, then 2x2 max pooling with stride 2:
     ``(N, in_channels, H, W) -> (N, out_channels, H // 2, W // 2)``."""
-    _check_count(num_convs, "num_convs")
-    _check_count(in_channels, "in_channels")
-    _check_count(out_channels, "out_channels")
+    check_count(num_convs, "num_convs")
+    check_count(in_channels, "in_channels")
+    check_count(out_channels, "out_channels")
     layers = []
     for _ in range(num_convs):
         layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
@@ -179,7 +179,7 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
     return nn.Sequential(*layers)
 
 
-def _check_arch(conv_arch) -> None:
+def check_arch(conv_arch) -> None:
     expected = "a non-empty sequence of (num_convs, out_channels) pairs such as VGG11_ARCH"
     if isinstance(conv_arch, (str, bytes)) or not hasattr(conv_arch, "__len__"):
         raise TypeError(f"conv_arch must be {expected}, got {conv_arch!r}")
@@ -190,8 +190,8 @@ def _check_arch(conv_arch) -> None:
             raise TypeError(f"conv_arch must be {expected}, got the entry {block!r}")
         if len(block) != 2:
             raise ValueError(f"conv_arch must be {expected}, got the entry {block!r}")
-        _check_count(block[0], "num_convs in conv_arch")
-        _check_count(block[1], "out_channels in conv_arch")
+        check_count(block[0], "num_convs in conv_arch")
+        check_count(block[1], "out_channels in conv_arch")
 
 
 class VGG(nn.Module):
@@ -207,9 +207,9 @@ class VGG(nn.Module):
 
     def __init__(self, conv_arch, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        _check_arch(conv_arch)
-        _check_count(in_channels, "in_channels")
-        _check_count(num_classes, "num_classes")
+        check_arch(conv_arch)
+        check_count(in_channels, "in_channels")
+        check_count(num_classes, "num_classes")
         blocks = []
         for num_convs, out_channels in conv_arch:
             blocks.append(vgg_block(num_convs, in_channels, out_channels))

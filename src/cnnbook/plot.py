@@ -109,30 +109,67 @@ def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r"):
 
 
 def plot_history(history, title=""):
-    """Training curves: the loss of every batch and its mean per epoch (left), train and test
-    accuracy per epoch (right); return the figure."""
-    epochs = range(1, len(history.train_loss) + 1)
+    """Training curves of a :class:`cnnbook.train.History`; return the figure.
+
+    Left: the loss of every batch, spread over the epochs it belongs to (the x axis runs from 0
+    to the number of epochs), a moving mean of it, and each epoch's mean drawn across the epoch.
+    Right: train and test accuracy at the end of each epoch; after a single epoch, two labelled
+    bars instead of two lone dots.
+    """
+    num_epochs = len(history.test_acc)
+    if num_epochs == 0:
+        raise ValueError("history holds no finished epoch: nothing to plot")
+    epochs = list(range(1, num_epochs + 1))
     fig = figure(7.5, 3.0)
     left, right = fig.subplots(1, 2)
     if history.batch_loss:
-        per_epoch = len(history.batch_loss) / len(history.train_loss)
+        per_epoch = len(history.batch_loss) / num_epochs
         x = [(i + 1) / per_epoch for i in range(len(history.batch_loss))]
         left.plot(x, history.batch_loss, color="#9ecae1", linewidth=0.8, label="batch loss")
-    left.plot(epochs, history.train_loss, "o-", color="#08519c", label="epoch mean")
+        window = min(50, len(history.batch_loss) // 20)
+        if window > 1:  # a centred moving mean
+            losses = torch.tensor(history.batch_loss, dtype=torch.float64)
+            smooth = losses.unfold(0, window, 1).mean(1).tolist()
+            start = window // 2
+            label = f"mean of {window} batches"
+            left.plot(x[start : start + len(smooth)], smooth, color="#3182bd", label=label)
+    for epoch, loss in zip(epochs, history.train_loss):  # the epoch's mean, over the epoch
+        label = "epoch mean" if epoch == 1 else None
+        left.plot([epoch - 1, epoch], [loss, loss], color="#08519c", linewidth=2, label=label)
+    left.set_xlim(0, num_epochs)
+    left.set_ylim(bottom=0)
     left.set_xlabel("epoch")
     left.set_ylabel("cross-entropy loss")
-    right.plot(epochs, history.train_acc, "o-", label="train acc")
-    right.plot(epochs, history.test_acc, "s--", label="test acc")
-    right.set_xlabel("epoch")
+    if num_epochs == 1:
+        _accuracy_bars(right, history.train_acc[0], history.test_acc[0])
+    else:
+        right.plot(epochs, history.train_acc, "o-", label="train acc (mean over the epoch)")
+        right.plot(epochs, history.test_acc, "s--", label="test acc (end of the epoch)")
+        right.set_xlim(0, num_epochs)
+        right.set_xlabel("epoch")
+        low = min(history.train_acc + history.test_acc)
+        right.set_ylim(max(0.0, min(0.5, low - 0.05)), 1.0)
+        right.legend(fontsize=8)
     right.set_ylabel("accuracy")
-    right.set_ylim(0, 1)
+    left.legend(fontsize=8)
     for ax in (left, right):
         ax.grid(alpha=0.3)
-        ax.legend()
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _accuracy_bars(ax, train_acc: float, test_acc: float) -> None:
+    """One epoch's accuracies as two labelled bars on a 0-1 axis."""
+    names = ["train\n(mean over the epoch)", "test\n(end of the epoch)"]
+    ax.bar([0, 1], [train_acc, test_acc], color=["#1f77b4", "#ff7f0e"], width=0.6)
+    for x, value in enumerate((train_acc, test_acc)):
+        ax.text(x, value + 0.02, f"{value:.3f}", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks([0, 1], names, fontsize=8)
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("after 1 epoch")
 
 
 def plot_confusion(matrix, class_names):
@@ -156,19 +193,39 @@ def plot_confusion(matrix, class_names):
     return fig
 
 
-def show_kernels(weight, num_cols=8, scale=1.0, title=""):
-    """The first input channel of every kernel of a convolution weight ``(C_out, C_in, kh, kw)``,
-    each on its own diverging scale (red positive, blue negative)."""
-    weight = torch.as_tensor(weight).detach().cpu()[:, 0]
-    num_rows = -(-len(weight) // num_cols)
-    fig = figure(num_cols * scale, num_rows * scale)
+def show_kernels(weight, num_cols=8, scale=1.0, title="", max_width=8.0):
+    """The first input channel of every kernel of a convolution weight ``(C_out, C_in, kh, kw)``
+    in a grid of ``num_cols`` columns, each kernel numbered and drawn on its own diverging scale
+    (red positive, blue negative, white 0); return the figure.
+
+    Each kernel takes ``scale`` inches, less if the grid would be wider than ``max_width``; the
+    title says what is drawn and what the colours mean.
+    """
+    weight = torch.as_tensor(weight).detach().cpu()
+    if weight.dim() != 4:
+        raise ValueError(
+            f"weight must be a convolution weight (C_out, C_in, kh, kw), got shape "
+            f"{tuple(weight.shape)}"
+        )
+    if isinstance(num_cols, bool) or not isinstance(num_cols, int) or num_cols < 1:
+        raise ValueError(f"num_cols must be a positive int, got {num_cols!r}")
+    count, in_channels, kh, kw = weight.shape
+    kernels = weight[:, 0]
+    num_cols = min(num_cols, count)
+    num_rows = -(-count // num_cols)
+    cell = min(scale, max_width / num_cols)
+    fig = figure(num_cols * cell, num_rows * cell * 1.2 + 0.6)
     axes = fig.subplots(num_rows, num_cols, squeeze=False).reshape(-1)
     for ax in axes:
         ax.axis("off")
-    for ax, kernel in zip(axes, weight):
+    for index, (ax, kernel) in enumerate(zip(axes, kernels)):
         limit = float(kernel.abs().max()) or 1.0
-        ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        ax.imshow(kernel.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(str(index), fontsize=6, pad=1.5)
+    channel = "" if in_channels == 1 else f", input channel 0 of {in_channels}"
+    what = (
+        f"{count} kernels, {kh} x {kw}{channel}: red positive, blue negative, each on its own scale"
+    )
+    fig.suptitle(f"{title}\n{what}" if title else what, fontsize=9)
+    fig.tight_layout(pad=0.3)
     return fig

@@ -116,12 +116,12 @@ def _check_batches(name: str, data_iter):
         )
     if not isinstance(data_iter, Iterable):
         raise TypeError(f"{name} must be an iterable of (X, y) batches, got {data_iter!r}")
-    if _num_batches(data_iter) == 0:
+    if count_batches(data_iter) == 0:
         raise ValueError(f"{name} is empty: it yields no batches")
     return data_iter
 
 
-def _num_batches(data_iter) -> int | None:
+def count_batches(data_iter) -> int | None:
     try:
         return len(data_iter)
     except TypeError:
@@ -150,7 +150,7 @@ def init_xavier(net: nn.Module) -> int:
 # Evaluation
 
 
-def _device_of(net: nn.Module) -> torch.device:
+def device_of(net: nn.Module) -> torch.device:
     parameter = next(net.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")
 
@@ -159,7 +159,7 @@ def predict(net: nn.Module, data_iter, device=None) -> tuple[torch.Tensor, torch
     """``(predicted, true)`` labels, each ``(N,)`` on the CPU, for every example of
     ``data_iter`` (batches ``X: (B, ...)``, ``y: (B,)``), in evaluation mode and without
     gradients. The network's mode is restored afterwards, also when interrupted."""
-    device = as_device(device) if device is not None else _device_of(net)
+    device = as_device(device) if device is not None else device_of(net)
     was_training = net.training
     net.eval()
     predicted, true = [], []
@@ -269,9 +269,9 @@ def train_epoch(net, train_iter, loss_fn, optimizer, scheduler=None, device=None
     every batch with a :class:`Step`. A NaN or infinite loss raises :class:`TrainingDiverged`
     before its update. Returns an :class:`EpochResult` ``(loss, acc, examples, batch_loss)``.
     """
-    device = device if device is not None else _device_of(net)
+    device = device if device is not None else device_of(net)
     net.train()
-    num_batches = _num_batches(train_iter)
+    num_batches = count_batches(train_iter)
     loss_sum, correct, seen, batch_loss = 0.0, 0, 0, []
     for i, (X, y) in enumerate(train_iter, start=1):
         X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
@@ -384,7 +384,7 @@ def _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule, in
     _check_int("num_classes", num_classes)
     _check_seed(seed)
     device = as_device(device)
-    num_batches = _num_batches(train_iter)
+    num_batches = count_batches(train_iter)
     if schedule == "cosine" and num_batches is None:
         raise TypeError("schedule='cosine' needs a train_iter with a length (len(train_iter))")
     if init == "auto":
@@ -456,7 +456,7 @@ def train(
     global last_history
     device, epoch_one = _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule,
                                  init, num_classes, seed, device)  # fmt: skip
-    num_batches = _num_batches(train_iter)
+    num_batches = count_batches(train_iter)
     Optimizer = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
     opt = Optimizer(net.parameters(), lr=lr)
     scheduler = None
