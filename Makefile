@@ -4,10 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
-LINTED := src tests tools chapters
+LINTED := src tests tools chapters _ext
 
 .PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
-.PHONY: actionlint pdf site release post-release
+.PHONY: actionlint pdf site release post-release student
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ execute: install
 bootstrap: install
 	$(PY) tools/notebooks.py bootstrap $(NOTEBOOKS)
 	$(PY) tools/links.py
+
+# The student edition: every chapter without its solutions, in _build/student/chapters/.
+student: install
+	$(PY) tools/student.py _build/student
 
 bench: install
 	$(PY) -m cnnbook.bench

@@ -131,6 +131,42 @@ def check_page(visit: Visit, name: str):
     assert not visit.outside, f"{name}: requests leaving the machine {visit.outside}"
 
 
+CHAPTERS = [name for name in PAGES if name.startswith("chapters/")]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_answers_stay_folded_until_opened(browser, server, name):
+    """Every answer (its code and output, and its prose) is hidden until its toggle is clicked."""
+    visit = Visit(browser, urljoin(server, page_path(name)), server)
+    try:
+        page = visit.page
+        answers = []  # (what, the toggle's container, the content it hides)
+        cells = page.locator("article div.cell.tag_solution")
+        for i in range(cells.count()):
+            cell = cells.nth(i)
+            content = cell.locator(".cell_input, .cell_output")
+            answers.append((f"answer code {i + 1}", cell, content))
+        prose = page.locator("article details").filter(
+            has=page.locator(":scope > summary", has_text=re.compile(r"^\s*Answer\s*$"))
+        )
+        for i in range(prose.count()):
+            details = prose.nth(i)
+            content = details.locator(":scope > :not(summary)")
+            answers.append((f"answer text {i + 1}", details, content))
+        assert cells.count() >= 4, f"{name}: {cells.count()} folded answer cells"
+        assert prose.count() >= 1, f"{name}: no folded answer text"
+        for what, container, content in answers:
+            parts = [content.nth(j) for j in range(content.count())]
+            assert parts, f"{name}: {what} is empty"
+            shown = [part for part in parts if part.is_visible()]
+            assert not shown, f"{name}: {what} is visible before its toggle is opened"
+            container.locator("summary").first.click()
+            hidden = [part for part in parts if not part.is_visible()]
+            assert not hidden, f"{name}: {what} stays hidden after its toggle is opened"
+    finally:
+        visit.close()
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_page_over_http(browser, server, name):
     visit = Visit(browser, server + page_path(name), server)

@@ -105,11 +105,16 @@ class TestNotebook:
         ignored = [c for c in with_output if c.source.startswith(IGNORE)]
         assert len(ignored) <= len(with_output) // 2, "too many NBVAL_IGNORE_OUTPUT cells"
 
-    def test_exercises_have_runnable_hidden_solutions(self, path):
+    def test_exercises_have_runnable_folded_solutions(self, path):
         nb = nbformat.read(path, as_version=4)
-        solutions = [c for c in nb.cells if "hide-input" in c.metadata.get("tags", [])]
-        assert len(solutions) >= 4
-        assert all(c.cell_type == "code" and c.outputs for c in solutions)
+        solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+        code = [
+            c
+            for c in solutions
+            if c.cell_type == "code" and "remove-cell" not in c.metadata["tags"]
+        ]
+        assert len(code) >= 4, "at least four exercises with runnable answers"
+        assert all(c.outputs and "hide-cell" in c.metadata["tags"] for c in code)
 
 
 def test_bootstrap_installs_the_given_ref_and_says_what_to_do_if_it_cannot():
