@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
-LINTED := src tests tools chapters _ext
+LINTED := src tests tools chapters _ext conftest.py
 
 .PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
 .PHONY: actionlint pdf site release post-release student
