@@ -4,6 +4,7 @@ import gzip
 from pathlib import Path
 
 import pytest
+import torch
 
 from cnnbook import data
 
@@ -54,3 +55,14 @@ def copy_of_files(fashion_dir, tmp_path) -> Path:
             content = gzip.compress(content)
         (target / f"{name}.gz").write_bytes(content)
     return target
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """PyTorch on one thread for a module of tiny-tensor tests (on a busy machine its threads
+    would only wait for each other); a module asks for it with
+    ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

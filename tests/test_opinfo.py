@@ -23,13 +23,7 @@ MODULE_INFOS = [m for m in common_modules.module_db if m.module_cls in MODULES]
 DTYPES = [torch.float64, torch.float32]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: on a busy machine PyTorch's threads would only wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_every_op_and_module_is_found():
