@@ -198,6 +198,33 @@ def test_page_opened_as_a_file(browser, site, name):
         visit.close()
 
 
+ANIMATED = ["chapters/01-convolution", "chapters/02-channels", "chapters/03-pooling"]
+
+
+@pytest.mark.parametrize("name", ANIMATED)
+def test_animations_play_from_disk(browser, site, name):
+    """Each sliding-window animation plays in the book opened as a file, with no network and no
+    kernel: after "Play" its picture changes."""
+    visit = Visit(browser, (site / page_path(name)).as_uri(), "file://")
+    try:
+        players = visit.page.locator("article div.animation")
+        assert players.count() >= 1, f"{name} has no animation"
+        for i in range(players.count()):
+            player = players.nth(i)
+            player.scroll_into_view_if_needed()
+            image = player.locator("img").first
+            player.get_by_role("button", name="First frame", exact=True).click()
+            before = image.screenshot()
+            player.get_by_role("button", name="Play", exact=True).click()
+            visit.page.wait_for_timeout(1500)
+            player.get_by_role("button", name="Pause", exact=True).click()
+            assert image.screenshot() != before, f"{name}: animation {i + 1} did not change on play"
+        assert not visit.errors, f"{name}: console errors {visit.errors}"
+        assert not visit.outside, f"{name}: requests leaving the machine {visit.outside}"
+    finally:
+        visit.close()
+
+
 def check_links(page, name: str):
     """Every link inside the site leads to an existing page, and its #anchor exists there."""
     base = page.url
