@@ -147,6 +147,17 @@ def _span(limits):
     return abs(limits[1] - limits[0])
 
 
+def outline_windows(ax, positions, kernel_size, stride, y_in, output_at):
+    """Frame the input window of each output ``(i, j)`` in ``positions`` (the input drawn from
+    ``(0, y_in)``) and that output's cell (the output drawn from ``output_at``), in matching
+    colours."""
+    (kh, kw), (sh, sw), (x_out, y_out) = kernel_size, stride, output_at
+    for n, (i, j) in enumerate(positions):
+        color, _, inset = window_colors(n)
+        outline(ax, j * sw, y_in + i * sh, kh, kw, color, inset)
+        outline(ax, x_out + j, y_out + i, 1, 1, color)
+
+
 def window_colors(n):
     """Outline colour, fill shade and inset of the ``n``-th window of a picture."""
     return COLORS[n % len(COLORS)], SHADES[n % len(SHADES)], 0.05 * (n % len(COLORS))
@@ -211,10 +222,7 @@ def draw_correlation(ax, X, K, Y, stride, padding, positions):
     sign(ax, x_k + kw + 0.75, height / 2, "=")
     out_label = f"output {ho}×{wo}" + (f", stride {_size(stride)}" if (sh, sw) != (1, 1) else "")
     draw_cells(ax, Y, x_out, y_out, label=out_label, fills=shown, name="output")
-    for n, (i, j) in enumerate(positions):
-        color, _, inset = window_colors(n)
-        outline(ax, j * sw, y_in + i * sh, kh, kw, color, inset)
-        outline(ax, x_out + j, y_out + i, 1, 1, color)
+    outline_windows(ax, positions, (kh, kw), (sh, sw), y_in, (x_out, y_out))
     return x_out + wo, height
 
 
@@ -440,10 +448,7 @@ def draw_pooling(ax, X, Y, kernel_size, stride, padding, mode, positions):
     name = "max" if mode == "max" else "average"
     out_label = f"{name} pool {_size(kernel_size)}, stride {_size(stride)}"
     draw_cells(ax, Y, x_out, y_out, label=out_label, fills=shown, name="output")
-    for n, (i, j) in enumerate(positions):
-        color, _, inset = window_colors(n)
-        outline(ax, j * sw, y_in + i * sh, kh, kw, color, inset)
-        outline(ax, x_out + j, y_out + i, 1, 1, color)
+    outline_windows(ax, positions, (kh, kw), (sh, sw), y_in, (x_out, y_out))
     return x_out + wo, height
 
 
