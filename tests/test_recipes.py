@@ -41,6 +41,15 @@ def test_full_recipes_are_d2ls():
         assert (r.resize, r.optimizer, r.num_epochs, r.num_train) == (224, "sgd", 10, None)
 
 
+def test_the_cpu_recipes_of_alexnet_and_vgg_share_their_training_choices():
+    for name in ("alexnet", "vgg"):
+        r = recipe(name, "cpu")
+        choices = (r.optimizer, r.schedule, r.label_smoothing, r.bf16)
+        assert choices == ("adam", "onecycle", 0.1, True), choices
+        assert r.num_epochs == 1 and r.num_train < 60_000
+    assert (recipe("alexnet", "cpu").resize, recipe("vgg", "cpu").resize) == (65, 64)
+
+
 def test_a_recipe_is_frozen_and_checked():
     r = recipe("alexnet", "cpu")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -55,6 +64,9 @@ def test_a_recipe_is_frozen_and_checked():
         (dict(num_train=True), TypeError, "num_train must be an int"),
         (dict(optimizer="lbfgs"), ValueError, "optimizer must be one of"),
         (dict(budget="gpu"), ValueError, "budget must be one of"),
+        (dict(schedule="step"), ValueError, "schedule must be one of"),
+        (dict(label_smoothing=-0.1), ValueError, "label_smoothing must be a number in"),
+        (dict(bf16=1), TypeError, "bf16 must be True or False"),
     ]:
         with pytest.raises(error, match=message):
             dataclasses.replace(r, **change)

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnnbook import recipes, reproduce
+from cnnbook import bench, recipes, reproduce
 from cnnbook.recipes import MODELS, RECIPES, Recipe
 from cnnbook.train import History
 
@@ -49,6 +49,7 @@ def test_reproduce_writes_a_complete_results_file(tmp_path, tiny):
     assert record == reproduce.load_result("lenet", "cpu", out)
     assert record["recipe"] == RECIPES["lenet"]["cpu"].as_dict() and record["model"] == "lenet"
     assert len(record["history"]["test_acc"]) == 1 and record["history"]["device"]
+    assert record["machine"].startswith(bench.cpu_name()) and "torch" in record["machine"]
     assert History(**record["history"]).summary() == record["summary"]
     assert reproduce.load_result("vgg", "full", out) is None
     assert [p.name for p in out.iterdir()] == ["lenet-cpu.json"]

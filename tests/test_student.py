@@ -67,3 +67,27 @@ def test_student_edition_keeps_questions_and_drops_every_solution(edition, path)
     assert exercise_numbers(student) == exercise_numbers(original)
     assert len(exercise_numbers(student)) >= 4
     nbformat.validate(student)
+
+
+def self_checks(nb) -> list:
+    return [c for c in nb.cells if "self-check" in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_self_checks_call_the_package_and_stay_in_the_student_edition(edition, path):
+    from cnnbook import checks
+
+    original = nbformat.read(path, as_version=4)
+    student = nbformat.read(edition / path.name, as_version=4)
+    found = self_checks(original)
+    assert found, f"{path.name} has no self-check for a code exercise"
+    for cell in found:
+        called = re.findall(r"^(check_\w+)\(", cell.source, re.M)
+        assert called and all(name in checks.__all__ for name in called), cell.source
+        assert "solution" not in cell.metadata.get("tags", [])
+        assert not any(t.startswith(("hide", "remove")) for t in cell.metadata["tags"])
+    kept = self_checks(student)
+    assert [c.source for c in kept] == [c.source for c in found]
+    for cell in kept:  # the student writes the answer in the cell just above
+        above = student.cells[student.cells.index(cell) - 1]
+        assert above.cell_type == "code" and above.source == "# Your answer", above.source

@@ -1,5 +1,6 @@
 """The training engine on a tiny synthetic problem: numbers, seeds, checks, interruptions."""
 
+import copy
 import math
 
 import pytest
@@ -155,6 +156,59 @@ def test_adam_and_a_cosine_schedule_also_learn():
     assert run(optimizer="adam", lr=0.01, schedule="cosine").test_acc[-1] > 0.9
 
 
+def test_one_cycle_and_label_smoothing_also_learn():
+    history = run(optimizer="adam", lr=0.02, schedule="onecycle", label_smoothing=0.1)
+    assert history.test_acc[-1] > 0.9
+
+
+def test_one_cycle_warms_up_then_anneals():
+    net = toy_net()
+    run(net=net, num_epochs=1)  # materialise the lazy layer
+    opt = engine.make_optimizer("adam", net.parameters(), 0.1, "cpu")
+    scheduler = engine.make_scheduler("onecycle", opt, 0.1, 100)
+    rates = []
+    for _ in range(100):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        scheduler.step()
+    assert rates[0] == pytest.approx(0.1 / 25)
+    assert max(rates) == pytest.approx(0.1) and rates.index(max(rates)) in (29, 30)
+    assert rates[-1] < 1e-4 and rates[30:] == sorted(rates[30:], reverse=True)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_autocast_only_where_native_and_said_in_the_history(monkeypatch, native):
+    monkeypatch.setattr(engine, "bf16_native", lambda device: native)
+    history = run(optimizer="adam", lr=0.01, bf16=True)
+    assert history.device.endswith(" + bf16 autocast") == native
+    assert history.test_acc[-1] > 0.9
+    assert not run(optimizer="adam", lr=0.01).device.endswith("bf16 autocast")
+    again = run(optimizer="adam", lr=0.01, bf16=True)  # same seed, same numbers
+    assert again.batch_loss == history.batch_loss and again.test_acc == history.test_acc
+
+
+def test_bf16_native_reads_the_device():
+    assert isinstance(engine.bf16_native("cpu"), bool)
+    assert engine.bf16_native("meta") is False
+
+
+def test_fused_adam_gives_the_plain_adams_numbers():
+    torch.manual_seed(0)
+    nets = [toy_net(), None]
+    run(net=nets[0], num_epochs=1)
+    nets[1] = copy.deepcopy(nets[0])
+    X, y = next(iter(toy_data()[0]))
+    fused = engine.make_optimizer("adam", nets[0].parameters(), 0.01, "cpu")
+    plain = torch.optim.Adam(nets[1].parameters(), lr=0.01)
+    for net, opt in zip(nets, (fused, plain)):
+        for _ in range(3):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(X), y).backward()
+            opt.step()
+    for a, b in zip(*(n.parameters() for n in nets)):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
 def test_xavier_init_reaches_lazy_layers():
     torch.manual_seed(0)
     net = toy_net()
@@ -191,6 +245,9 @@ def test_a_trained_network_is_retrained_only_by_an_explicit_choice():
         (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of"),
         (dict(optimizer=torch.optim.SGD), TypeError, "optimizer must be one of"),
         (dict(schedule="step"), ValueError, "schedule must be one of"),
+        (dict(label_smoothing=1.0), ValueError, r"label_smoothing must be a number in \[0, 1\)"),
+        (dict(label_smoothing="0.1"), TypeError, "label_smoothing must be a number"),
+        (dict(bf16="yes"), TypeError, "bf16 must be True or False"),
         (dict(init="he"), ValueError, "init must be one of"),
         (dict(seed=-1), ValueError, "seed must be an int >= 0"),
         (dict(seed=0.5), TypeError, "seed must be an int"),
@@ -221,8 +278,9 @@ def test_wrong_data_and_networks_are_rejected():
         run(net=lambda X: X)
     with pytest.raises(ValueError, match="net has no parameters"):
         run(net=nn.Flatten())
-    with pytest.raises(TypeError, match="schedule='cosine' needs a train_iter with a length"):
-        run(data=(Unsized(list(train_iter)), test_iter), schedule="cosine")
+    for schedule in ("cosine", "onecycle"):
+        with pytest.raises(TypeError, match=f"schedule='{schedule}' needs a train_iter with a len"):
+            run(data=(Unsized(list(train_iter)), test_iter), schedule=schedule)
 
 
 class Unsized:

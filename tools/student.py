@@ -4,7 +4,8 @@
 
 Each notebook of ``chapters/`` is written to ``OUT/chapters/`` with every cell tagged
 ``solution`` removed (answer code, its output and the answer's prose) and every output cleared,
-so no answer survives in a later cell's output either. Questions, and everything else, are kept.
+so no answer survives in a later cell's output either. An empty ``# Your answer`` cell takes the
+place of each answer's code. Questions, self-checks, and everything else, are kept.
 """
 
 from __future__ import annotations
@@ -17,16 +18,31 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = "solution"
+ANSWER_HERE = "# Your answer"
 
 
 def is_solution(cell) -> bool:
     return SOLUTION in cell.get("metadata", {}).get("tags", [])
 
 
+def is_answer_code(cell) -> bool:
+    """A solution's code shown (folded) on the page, as opposed to a hidden claim check."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.cell_type == "code" and is_solution(cell) and "remove-cell" not in tags
+
+
 def student_edition(nb):
-    """A copy of notebook ``nb`` without solution cells and without outputs."""
+    """A copy of notebook ``nb`` without solution cells and without outputs; where an answer's
+    code was, an empty code cell ``# Your answer`` (so a self-check below it has its place)."""
     nb = nbformat.from_dict(nb)
-    nb.cells = [cell for cell in nb.cells if not is_solution(cell)]
+    cells = []
+    for cell in nb.cells:
+        if is_answer_code(cell):
+            if not (cells and cells[-1].source == ANSWER_HERE):
+                cells.append(nbformat.v4.new_code_cell(ANSWER_HERE, id=f"answer-{cell.id}"[:64]))
+        elif not is_solution(cell):
+            cells.append(cell)
+    nb.cells = cells
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

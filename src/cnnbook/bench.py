@@ -247,7 +247,84 @@ def bench_lenet() -> None:
         print(f"  {name:<40} {speed:10,.0f} examples/sec   {ours / speed:5.2f}x")
 
 
-SECTIONS = {"data": bench_data, "conv": bench_conv, "pool": bench_pool, "lenet": bench_lenet}
+def recipe_step_speed(name: str, batch_size: int | None = None, adam: str = "fused",
+                      layout: str = "plain", bf16: bool | None = None, pre_resized: bool = False,
+                      steps: int = 6, warmup: int = 2) -> float:  # fmt: skip
+    """Examples per second of training steps of model ``name`` (``"alexnet"`` or ``"vgg"``) at
+    its CPU recipe's image size, on random 28 x 28 images resized per batch as the loader does
+    (or once beforehand: ``pre_resized``). ``batch_size``: default the recipe's; Adam
+    ``"fused"``, ``"foreach"`` or ``"loop"`` (one tensor at a time); memory ``layout``
+    ``"plain"`` or ``"channels_last"``; ``bf16`` autocast (default: as the recipe, where native).
+    The median of ``steps`` timed steps after ``warmup``."""
+    import torch.nn.functional as F
+
+    from .recipes import MODELS, recipe
+    from .train import bf16_native
+
+    settings = recipe(name, "cpu")
+    size, batch_size = settings.resize, batch_size or settings.batch_size
+    bf16 = settings.bf16 and bf16_native("cpu") if bf16 is None else bf16
+    torch.manual_seed(0)
+    memory = torch.channels_last if layout == "channels_last" else torch.contiguous_format
+    net = MODELS[name]().to(memory_format=memory)
+    flags = {"fused": dict(fused=True), "foreach": dict(foreach=True), "loop": dict(foreach=False)}
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4, **flags[adam])
+    small = torch.rand(batch_size, 1, 28, 28)
+    y = torch.randint(0, 10, (batch_size,))
+
+    def batch():
+        X = F.interpolate(small, size=(size, size), mode="bilinear")
+        return X.contiguous(memory_format=memory)
+
+    ready = batch()
+
+    def step():
+        X = ready if pre_resized else batch()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = torch.nn.functional.cross_entropy(net(X), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return batch_size / timeit(step, repeat=steps, warmup=warmup)
+
+
+def recipe_variants(name: str) -> dict:
+    """The speed-ups tried for the CPU recipe of ``name``, each changed alone from the recipe."""
+    from .recipes import recipe
+    from .train import bf16_native
+
+    r = recipe(name, "cpu")
+    bf16 = r.bf16 and bf16_native("cpu")
+    own = f"recipe: fused Adam, batch {r.batch_size}, {'bf16' if bf16 else 'float32'}"
+    return {
+        own: {},
+        "float32" if bf16 else "bf16 autocast": dict(bf16=not bf16),
+        "Adam one tensor at a time": dict(adam="loop"),
+        "Adam foreach": dict(adam="foreach"),
+        f"batch {2 * r.batch_size}": dict(batch_size=2 * r.batch_size),
+        f"batch {4 * r.batch_size}": dict(batch_size=4 * r.batch_size),
+        "channels_last": dict(layout="channels_last"),
+        "images resized once beforehand": dict(pre_resized=True),
+    }
+
+
+def bench_recipes() -> None:
+    from .recipes import recipe
+
+    for name in ("alexnet", "vgg"):
+        r = recipe(name, "cpu")
+        print(f"\n{name} training steps at the CPU recipe's {r.resize} x {r.resize} px, on "
+              f"{cpu_name()} (examples/sec; ratio to the recipe's own settings):")  # fmt: skip
+        speeds = {label: recipe_step_speed(name, **change)
+                  for label, change in recipe_variants(name).items()}  # fmt: skip
+        ours = next(iter(speeds.values()))
+        for label, speed in speeds.items():
+            print(f"  {label:<42} {speed:8,.0f} examples/sec   {speed / ours:5.2f}x")
+
+
+SECTIONS = {"data": bench_data, "conv": bench_conv, "pool": bench_pool, "lenet": bench_lenet,
+            "recipes": bench_recipes}  # fmt: skip
 
 
 def main(argv=None) -> int:

@@ -4,10 +4,11 @@
     python -m cnnbook.reproduce alexnet vgg --budget cpu --out results
 
 Each run writes ``<out>/<name>-<budget>.json``: the recipe, the per-epoch history, the device
-(a GPU's name), the wall time, examples per second, torch's version and the date. The files are
-strict JSON: a number that is NaN or infinite (a diverged loss) is written as ``null``. They are
-written by the code, never by hand; ``load_result`` reads them back and ``reference_table``
-sets them next to a chapter's own run. ``--out`` is checked to be writable before any training.
+(a GPU's name), the machine (with the processor's name), the wall time, examples per second,
+torch's version and the date. The files are strict JSON: a number that is NaN or infinite (a
+diverged loss) is written as ``null``. They are written by the code, never by hand;
+``load_result`` reads them back and ``reference_table`` sets them next to a chapter's own run.
+``--out`` is checked to be writable before any training.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from .bench import machine_info
 from .recipes import BUDGETS, MODELS, budget, fit, recipe
 
 DEFAULT_MODELS = ("lenet", "alexnet", "vgg")
@@ -40,6 +42,7 @@ def run(name: str, which: str | None = None, device=None, seed: int = 0) -> dict
         "recipe": result.recipe.as_dict(),
         "history": result.history.as_dict(),
         "summary": result.history.summary(),
+        "machine": machine_info(result.device),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "date": datetime.date.today().isoformat(),

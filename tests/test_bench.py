@@ -1,0 +1,30 @@
+"""`make bench`'s helpers: the recipes section measures what it says."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnbook import bench
+from cnnbook.recipes import recipe
+
+
+@pytest.mark.parametrize("name", ["alexnet", "vgg"])
+def test_recipe_variants_start_with_the_recipe_and_change_one_thing_each(name):
+    variants = bench.recipe_variants(name)
+    first, *others = variants
+    assert first.startswith("recipe: fused Adam, batch 64") and variants[first] == {}
+    assert all(len(change) == 1 for label, change in variants.items() if label != first)
+    assert len(others) == 7
+
+
+def test_recipe_step_speed_measures_training_steps():
+    for change in ({}, dict(adam="loop", layout="channels_last", bf16=False, pre_resized=True)):
+        speed = bench.recipe_step_speed("vgg", batch_size=2, steps=1, warmup=0, **change)
+        assert speed > 0
+    assert recipe("vgg", "cpu").resize == 64
+
+
+def test_unknown_sections_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["nonsense"])
+    assert "unknown section" in capsys.readouterr().err
