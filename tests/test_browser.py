@@ -133,7 +133,6 @@ def check_page(visit: Visit, name: str):
     assert not visit.outside, f"{name}: requests leaving the machine {visit.outside}"
 
 
-
 def check_answers_folded(page, name: str):
     """Every answer (its code and output, and its prose) is hidden until its toggle is clicked,
     and shown after."""

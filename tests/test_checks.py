@@ -43,7 +43,8 @@ def test_verdict_shows_hint_only_when_wrong():
 def test_most_alike():
     assert passes(checks.check_most_alike(("pullover", "coat")))
     assert passes(checks.check_most_alike(["coat", "pullover"]))
-    assert fails(checks.check_most_alike(("shirt", "coat")), "closer", "torch.cdist")
+    assert fails(checks.check_most_alike(("shirt", "coat")), "2 pair(s) of the 45", "torch.cdist")
+    assert fails(checks.check_most_alike(("pullover", "shirt")), "1 pair(s) of the 45")
     assert fails(checks.check_most_alike(("coat", "coat")), "different")
     assert fails(checks.check_most_alike(("coat", "jacket")), "the names are")
     assert fails(checks.check_most_alike("coat"), "two class names")
@@ -57,6 +58,8 @@ def test_output_size():
     assert passes(checks.check_output_size(lambda n, k, p, s: conv_output_shape(n, k, s, p)[0]))
     assert fails(checks.check_output_size(lambda n, k, p, s: (n + p - k) // s + 1), "2 * padding")
     assert fails(checks.check_output_size(lambda n, k, p, s: (n + 2 * p - k) / s + 1), "//")
+    assert passes(checks.check_output_size(lambda n, k, p, s: (formula(n, k, p, s),) * 2))
+    assert fails(checks.check_output_size(lambda n, k, p, s: str(n)), "as an int")
     assert fails(checks.check_output_size(lambda n, k, p, s: (n + 2 * p - k) // s), "nn.Conv2d")
     assert fails(checks.check_output_size(lambda n, k: n), "raised TypeError")
     assert fails(checks.check_output_size(42), "expected a function")
@@ -94,6 +97,7 @@ def test_conv_shape():
     assert fails(checks.check_conv_shape((8, 2, 13, 10)), "channels", "height")
     for bad in ANSWERS_THAT_ARE_NOT + [(8, 7, 14)]:
         assert fails(checks.check_conv_shape(bad), "four ints")
+    assert fails(checks.check_conv_shape((8, 7, 14.5, 10)), "use //")
 
 
 def test_max_of_row_pairs():
@@ -128,6 +132,8 @@ def test_lenet_parameters():
     assert passes(checks.check_lenet_parameters(dict(zip("abcde", layers))))
     no_bias = [6 * 25, 16 * 6 * 25, 400 * 120, 120 * 84, 84 * 10]
     assert fails(checks.check_lenet_parameters(no_bias), "biases", "conv 1")
+    swapped = [layers[1], layers[0], *layers[2:]]
+    assert fails(checks.check_lenet_parameters(swapped), "order of the layers", "c_out * c_in")
     assert fails(checks.check_lenet_parameters(sum(no_bias)), "c_out biases")
     assert fails(checks.check_lenet_parameters(layers[:4]), "5 layers")
     for bad in ANSWERS_THAT_ARE_NOT:
@@ -136,6 +142,10 @@ def test_lenet_parameters():
 
 def test_receptive_field():
     assert passes(checks.check_receptive_field(16))
+    assert passes(checks.check_receptive_field((16, 16)))
+    state = torch.get_rng_state()
+    checks.check_receptive_field(16)
+    assert torch.equal(state, torch.get_rng_state()), "the check changed the global generator"
     assert fails(checks.check_receptive_field(14), "pooling window")
     for bad in ANSWERS_THAT_ARE_NOT:
         assert fails(checks.check_receptive_field(bad), "expected an int")
@@ -148,6 +158,7 @@ def test_dense_share():
     assert passes(checks.check_dense_share(share))
     assert passes(checks.check_dense_share(torch.tensor(share)))
     assert fails(checks.check_dense_share(100 * share), "percentage")
+    assert fails(checks.check_dense_share(11.56), "more than 1", "at most 1")
     assert fails(checks.check_dense_share(share - 0.01), "nn.Linear")
     for bad in [None, "0.9", object(), True]:
         assert fails(checks.check_dense_share(bad), "between 0 and 1")
@@ -169,6 +180,7 @@ def test_smallest_input(model, build):
 
     smallest = next(n for n in range(1, 100) if runs(n))
     assert passes(checks.check_smallest_input(model, smallest))
+    assert passes(checks.check_smallest_input(model, (smallest, smallest)))
     assert fails(checks.check_smallest_input(model, smallest + 1), "still runs")
     assert fails(checks.check_smallest_input(model, smallest - 1), "fails")
     assert fails(checks.check_smallest_input("resnet", smallest), "one of")

@@ -91,3 +91,19 @@ def test_self_checks_call_the_package_and_stay_in_the_student_edition(edition, p
     for cell in kept:  # the student writes the answer in the cell just above
         above = student.cells[student.cells.index(cell) - 1]
         assert above.cell_type == "code" and above.source == "# Your answer", above.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_code_cell_of_the_exercises_is_a_solution_or_a_self_check(path):
+    """So that the student edition keeps no answer: hidden claim checks of an exercise are
+    solutions too."""
+    nb = nbformat.read(path, as_version=4)
+    exercises = False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = [line for line in cell.source.splitlines() if line.startswith("## ")]
+            if headings:
+                exercises = headings[-1].startswith("## Exercises")
+        elif exercises:
+            tags = cell.metadata.get("tags", [])
+            assert "solution" in tags or "self-check" in tags, f"{path.name}: {cell.source[:80]!r}"
