@@ -12,7 +12,7 @@ from cnnbook.recipes import recipe
 def test_recipe_variants_start_with_the_recipe_and_change_one_thing_each(name):
     variants = bench.recipe_variants(name)
     first, *others = variants
-    assert first.startswith("recipe: fused Adam, batch 64") and variants[first] == {}
+    assert first.startswith("recipe: fused Adam, batch 128") and variants[first] == {}
     assert all(len(change) == 1 for label, change in variants.items() if label != first)
     assert len(others) == 7
 

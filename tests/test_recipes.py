@@ -46,7 +46,7 @@ def test_the_cpu_recipes_of_alexnet_and_vgg_share_their_training_choices():
         r = recipe(name, "cpu")
         choices = (r.optimizer, r.schedule, r.label_smoothing, r.bf16)
         assert choices == ("adam", "onecycle", 0.1, True), choices
-        assert r.num_epochs == 1 and r.num_train < 60_000
+        assert r.num_epochs == 1 and r.num_train < 60_000 and r.batch_size == 128
     assert (recipe("alexnet", "cpu").resize, recipe("vgg", "cpu").resize) == (65, 64)
 
 

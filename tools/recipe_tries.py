@@ -24,6 +24,7 @@ OUT = ROOT / "results" / "recipe-tries-cpu.jsonl"
 ADAM = dict(batch_size=64, num_epochs=1, optimizer="adam")
 ALEX, VGG = dict(ADAM, model="alexnet", resize=65), dict(ADAM, model="vgg", resize=64)
 ONE = dict(schedule="onecycle")
+B128 = dict(batch_size=128)
 # tag -> settings (cnnbook.recipes.Recipe's fields, and bf16). A0 is the recipe before these
 # tries (with the fused Adam that every later try also uses).
 TRIES = {
@@ -42,6 +43,8 @@ TRIES = {
     "F2": dict(VGG, num_train=24_576, lr=1e-3, label_smoothing=0.1, bf16=True, **ONE),
     "G2": dict(VGG, num_train=23_552, lr=1e-3, label_smoothing=0.1, bf16=True, **ONE),
     "G3": dict(VGG, num_train=24_064, lr=1e-3, label_smoothing=0.1, bf16=True, **ONE),
+    "H1": dict(ALEX, **B128, num_train=30_720, lr=2e-3, label_smoothing=0.1, bf16=True, **ONE),
+    "H2": dict(VGG, **B128, num_train=30_720, lr=2e-3, label_smoothing=0.1, bf16=True, **ONE),
 }
 
 

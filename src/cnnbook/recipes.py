@@ -110,10 +110,10 @@ _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedul
 # pass over part of the training set, and what makes each step count: Adam (d2l's SGD at lr 0.01
 # stays at chance level for thousands of images) along one cycle, label smoothing, and bf16
 # autocast where the device has it. The tries that led here: results/recipe-tries-cpu.jsonl.
-_SHORT = dict(batch_size=64, num_epochs=1, lr=1e-3, optimizer="adam", schedule="onecycle",
+_SHORT = dict(batch_size=128, num_epochs=1, lr=2e-3, optimizer="adam", schedule="onecycle",
               label_smoothing=0.1, bf16=True)  # fmt: skip
-_ALEXNET_CPU = dict(_SHORT, resize=65, num_train=23_552)
-_VGG_CPU = dict(_SHORT, resize=64, num_train=23_552)
+_ALEXNET_CPU = dict(_SHORT, resize=65, num_train=30_720)
+_VGG_CPU = dict(_SHORT, resize=64, num_train=30_720)
 _SETTINGS = {
     "lenet": {"full": _LENET, "cpu": _LENET},
     "lenet-modern": {"full": _MODERN, "cpu": _MODERN},
