@@ -302,8 +302,8 @@ def recipe_variants(name: str) -> dict:
         "float32" if bf16 else "bf16 autocast": dict(bf16=not bf16),
         "Adam one tensor at a time": dict(adam="loop"),
         "Adam foreach": dict(adam="foreach"),
+        f"batch {r.batch_size // 2}": dict(batch_size=r.batch_size // 2),
         f"batch {2 * r.batch_size}": dict(batch_size=2 * r.batch_size),
-        f"batch {4 * r.batch_size}": dict(batch_size=4 * r.batch_size),
         "channels_last": dict(layout="channels_last"),
         "images resized once beforehand": dict(pre_resized=True),
     }
