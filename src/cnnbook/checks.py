@@ -337,6 +337,10 @@ def check_alexnet_output_size(size) -> Verdict:
 
 # Chapter 04: LeNet.
 
+COUNTING = ("a convolution with c_in input and c_out output channels and a k x k kernel has "
+            "c_out * c_in * k * k weights and c_out biases; a dense layer n -> m has n * m "
+            "weights and m biases")  # fmt: skip
+
 
 def check_lenet_parameters(counts) -> Verdict:
     """Chapter 04, exercise 1: LeNet's parameters, as a total (an int) or as the five layers'
@@ -353,10 +357,7 @@ def check_lenet_parameters(counts) -> Verdict:
     if single is not None:
         if single == total:
             return right("the total agrees with LeNet's layers")
-        return not_yet(f"{single:,}; LeNet has another number of parameters",
-                       "a convolution with c_in input and c_out output channels and a k x k "
-                       "kernel has c_out * c_in * k * k weights and c_out biases; a dense layer "
-                       "n -> m has n * m weights and m biases")  # fmt: skip
+        return not_yet(f"{single:,}; LeNet has another number of parameters", COUNTING)
     many = as_int_tuple(values)
     if many is None:
         return not_yet(f"expected an int (the total) or the five layers' counts, got {counts!r}")
@@ -371,9 +372,7 @@ def check_lenet_parameters(counts) -> Verdict:
         return not_yet(f"the count of {', '.join(names[i] for i in wrong)} is off "
                        "(the counts are read in the order of the layers)",
                        "don't forget the biases: one per output channel or output unit"
-                       if no_bias else "a convolution c_in -> c_out with a k x k kernel has "
-                       "c_out * c_in * k * k weights and c_out biases; a dense layer n -> m has "
-                       "n * m weights and m biases")  # fmt: skip
+                       if no_bias else COUNTING)  # fmt: skip
     return right("every layer's count agrees with LeNet's layers")
 
 
