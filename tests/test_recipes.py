@@ -120,6 +120,16 @@ def test_fit_loads_the_recipes_data_builds_the_model_and_trains_it(tiny):
     assert len(result.train_iter) == 8 and isinstance(result.net, nn.Sequential)
 
 
+def test_fit_follows_given_settings_instead_of_the_books_recipe(tiny):
+    variant = dataclasses.replace(RECIPES["lenet"]["cpu"], batch_size=64, num_epochs=1)
+    result = fit("lenet", device="cpu", settings=variant, progress=False, verbose=False)
+    assert result.recipe is variant and len(result.history.test_acc) == 1
+    assert tiny.calls[-1]["batch_size"] == 64
+    for wrong in (dataclasses.replace(variant, model="vgg"), variant.as_dict()):
+        with pytest.raises(TypeError, match="settings must be a Recipe for model 'lenet'"):
+            fit("lenet", device="cpu", settings=wrong, progress=False, verbose=False)
+
+
 def test_fit_trains_a_given_network_and_keeps_trained_ones_unless_told(tiny):
     net = nn.Sequential(nn.Flatten(), nn.Linear(100, 10))
     assert fit("lenet", device="cpu", net=net, progress=False, verbose=False).net is net

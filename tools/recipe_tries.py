@@ -3,12 +3,12 @@
     python tools/recipe_tries.py --list          # every try, with its settings
     python tools/recipe_tries.py B4 F1           # run these tries, append them to the results
 
-Each try trains with ``cnnbook.train.train`` exactly as ``cnnbook.recipes.fit`` does (seed 0,
-one epoch, the test set evaluated once at the end), with the settings below in place of the
-recipe's, and appends a line of JSON to ``results/recipe-tries-cpu.jsonl``: the settings, the
-test and training accuracy, the wall time of training plus evaluation (``wall``, the number the
-two-minute goal is about), examples per second and the machine. Run them on a quiet machine:
-anything else running on the cores slows the try and makes its time meaningless.
+Each try trains with ``cnnbook.recipes.fit`` (seed 0, the test set evaluated once at the end),
+with the settings below in place of the recipe's, and appends a line of JSON to
+``results/recipe-tries-cpu.jsonl``: the settings, the test and training accuracy, the wall time
+of training plus evaluation (``wall``, the number the two-minute goal is about), examples per
+second and the machine. Run them on a quiet machine: anything else running on the cores slows
+the try and makes its time meaningless.
 """
 
 from __future__ import annotations
@@ -52,18 +52,12 @@ def run_try(tag: str) -> dict:
     import torch
 
     from cnnbook.bench import cpu_name
-    from cnnbook.data import load_fashion_mnist
-    from cnnbook.recipes import MODELS, Recipe
-    from cnnbook.train import train
+    from cnnbook.recipes import Recipe, fit
 
     settings = dict(TRIES[tag])
     name = settings.pop("model")
     r = Recipe(name, "cpu", **settings)
-    train_iter, test_iter = load_fashion_mnist(r.batch_size, resize=r.resize, seed=0,
-                                               num_train=r.num_train)  # fmt: skip
-    h = train(MODELS[name](), train_iter, test_iter, r.num_epochs, r.lr, "cpu",
-              optimizer=r.optimizer, schedule=r.schedule, label_smoothing=r.label_smoothing,
-              bf16=r.bf16, seed=0, progress=False, verbose=False)  # fmt: skip
+    h = fit(name, device="cpu", settings=r, progress=False, verbose=False).history
     return dict(tag=tag, **TRIES[tag], test_acc=round(h.test_acc[-1], 4),
                 train_acc=round(h.train_acc[-1], 4), wall=round(h.wall_time, 1),
                 ex_per_s=round(h.examples_per_sec[-1], 1), device=h.device,

@@ -29,6 +29,7 @@ from .train import (
     _check_lr,
     _check_net,
     as_device,
+    check_bf16,
     check_label_smoothing,
     train,
 )
@@ -91,8 +92,7 @@ class Recipe:
         _check_choice("optimizer", self.optimizer, ("sgd", "adam"))
         _check_choice("schedule", self.schedule, SCHEDULES)
         check_label_smoothing(self.label_smoothing)
-        if not isinstance(self.bf16, bool):
-            raise TypeError(f"bf16 must be True or False, got {self.bf16!r}")
+        check_bf16(self.bf16)
         for name in ("resize", "num_train"):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name))
@@ -163,6 +163,7 @@ def fit(
     init: str | None = "auto",
     progress: bool = True,
     verbose: bool = True,
+    settings: Recipe | None = None,
 ) -> FitResult:
     """Train model ``name`` on Fashion-MNIST with its recipe under ``budget`` (default:
     :func:`budget`) and return a :class:`FitResult`.
@@ -171,9 +172,13 @@ def fit(
     ``seed``, held on ``device``), builds ``MODELS[name]()`` unless ``net`` is given (e.g. a
     variant trained with the same recipe), and trains it with :func:`cnnbook.train.train`
     (``seed``, ``init``, ``progress`` and ``verbose`` are passed on). ``device``: default the
-    fastest one here.
+    fastest one here. ``settings``: a :class:`Recipe` for model ``name`` to follow instead of the
+    book's (a variant being tried, as ``tools/recipe_tries.py`` does).
     """
-    settings = recipe(name, budget)
+    if settings is None:
+        settings = recipe(name, budget)
+    elif not isinstance(settings, Recipe) or settings.model != name:
+        raise TypeError(f"settings must be a Recipe for model {name!r}, got {settings!r}")
     device = as_device(device)
     _check_int("seed", seed, minimum=0)
     if net is not None:

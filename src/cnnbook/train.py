@@ -111,6 +111,12 @@ def check_label_smoothing(value) -> float:
     return float(value)
 
 
+def check_bf16(value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"bf16 must be True or False, got {value!r}")
+    return value
+
+
 def _check_choice(name: str, value, choices: tuple):
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{name} must be one of {choices}, got {value!r}")
@@ -524,8 +530,7 @@ def train(
     """
     global last_history
     check_label_smoothing(label_smoothing)
-    if not isinstance(bf16, bool):
-        raise TypeError(f"bf16 must be True or False, got {bf16!r}")
+    check_bf16(bf16)
     device, epoch_one = _prepare(net, train_iter, test_iter, num_epochs, lr, optimizer, schedule,
                                  init, num_classes, seed, device)  # fmt: skip
     num_batches = count_batches(train_iter)
