@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-import platform
 import statistics
 import time
 
 import torch
 
-
-def cpu_name() -> str:
-    """The processor's model name, as the OS reports it."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine_info(device=None) -> str:
-    """One line naming the hardware and software a measurement ran on."""
-    device = torch.device(device) if device is not None else torch.device("cpu")
-    if device.type == "cuda":
-        hw = f"{torch.cuda.get_device_name(device)} (cuda)"
-    else:
-        hw = f"{cpu_name()}, {torch.get_num_threads()} threads of {os.cpu_count()} cores"
-    return f"{hw}; torch {torch.__version__}, Python {platform.python_version()}"
+from .devices import bf16_native, cpu_name, machine_info
 
 
 def timeit(fn, repeat: int = 5, warmup: int = 1) -> float:
@@ -54,11 +34,11 @@ def epoch_time(batches) -> tuple[float, int]:
 
 def decode_time(root=None) -> float:
     """Seconds to find, verify and decode the four Fashion-MNIST files from scratch."""
-    from . import data
+    from .data import clear_cache, read_fashion_mnist
 
-    data._DECODED.clear()
+    clear_cache()
     start = time.perf_counter()
-    data.read_fashion_mnist(root)
+    read_fashion_mnist(root)
     return time.perf_counter() - start
 
 
@@ -211,24 +191,19 @@ def bench_pool() -> None:
 
 
 def training_throughput(batches, max_batches: int = 100, seed: int = 0) -> float:
-    """Examples per second of LeNet training steps (forward, backward, SGD update) fed by
-    ``batches``, over its first ``max_batches`` batches, data loading included."""
+    """Examples per second of LeNet training steps (forward, backward, SGD update, by
+    ``train_epoch``) fed by ``batches``, over its first ``max_batches`` batches, data loading
+    included."""
     from .models import LeNet
+    from .train import train_epoch
 
     torch.manual_seed(seed)
     net = LeNet()
     opt = torch.optim.SGD(net.parameters(), lr=0.9)
     loss_fn = torch.nn.CrossEntropyLoss()
-    start, seen = time.perf_counter(), 0
-    for i, (X, y) in enumerate(batches):
-        if i == max_batches:
-            break
-        loss = loss_fn(net(X), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        seen += len(y)
-    return seen / (time.perf_counter() - start)
+    start = time.perf_counter()
+    result = train_epoch(net, itertools.islice(batches, max_batches), loss_fn, opt)
+    return result.examples / (time.perf_counter() - start)
 
 
 def bench_lenet() -> None:
@@ -250,52 +225,53 @@ def bench_lenet() -> None:
 def recipe_step_speed(name: str, batch_size: int | None = None, adam: str = "fused",
                       layout: str = "plain", bf16: bool | None = None, pre_resized: bool = False,
                       steps: int = 6, warmup: int = 2) -> float:  # fmt: skip
-    """Examples per second of training steps of model ``name`` (``"alexnet"`` or ``"vgg"``) at
-    its CPU recipe's image size, on random 28 x 28 images resized per batch as the loader does
-    (or once beforehand: ``pre_resized``). ``batch_size``: default the recipe's; Adam
-    ``"fused"``, ``"foreach"`` or ``"loop"`` (one tensor at a time); memory ``layout``
-    ``"plain"`` or ``"channels_last"``; ``bf16`` autocast (default: as the recipe, where native).
-    The median of ``steps`` timed steps after ``warmup``."""
+    """Examples per second of training steps (``train_epoch`` over ``steps`` batches, after
+    ``warmup`` batches) of model ``name`` (``"alexnet"`` or ``"vgg"``) at its CPU recipe's image
+    size, on random 28 x 28 images resized per batch as the loader does (or once beforehand:
+    ``pre_resized``). ``batch_size``: default the recipe's; Adam ``"fused"``, ``"foreach"`` or
+    ``"loop"`` (one tensor at a time); memory ``layout`` ``"plain"`` or ``"channels_last"``;
+    ``bf16`` autocast (default: as the recipe, where native)."""
     import torch.nn.functional as F
 
-    from .recipes import MODELS, recipe
-    from .train import bf16_native
+    from .models import build
+    from .recipes import recipe
+    from .train import train_epoch
 
     settings = recipe(name, "cpu")
     size, batch_size = settings.resize, batch_size or settings.batch_size
-    bf16 = settings.bf16 and bf16_native("cpu") if bf16 is None else bf16
+    cpu = torch.device("cpu")
+    bf16 = settings.bf16 and bf16_native(cpu) if bf16 is None else bf16
     torch.manual_seed(0)
     memory = torch.channels_last if layout == "channels_last" else torch.contiguous_format
-    net = MODELS[name]().to(memory_format=memory)
+    net = build(name).to(memory_format=memory)
     flags = {"fused": dict(fused=True), "foreach": dict(foreach=True), "loop": dict(foreach=False)}
     opt = torch.optim.Adam(net.parameters(), lr=1e-4, **flags[adam])
+    loss_fn = torch.nn.CrossEntropyLoss()
     small = torch.rand(batch_size, 1, 28, 28)
     y = torch.randint(0, 10, (batch_size,))
 
-    def batch():
+    def resized():
         X = F.interpolate(small, size=(size, size), mode="bilinear")
         return X.contiguous(memory_format=memory)
 
-    ready = batch()
+    ready = resized()
 
-    def step():
-        X = ready if pre_resized else batch()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            loss = torch.nn.functional.cross_entropy(net(X), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    def batches(count):
+        for _ in range(count):
+            yield (ready if pre_resized else resized()), y
 
-    return batch_size / timeit(step, repeat=steps, warmup=warmup)
+    train_epoch(net, batches(warmup), loss_fn, opt, device=cpu, bf16=bf16)
+    start = time.perf_counter()
+    train_epoch(net, batches(steps), loss_fn, opt, device=cpu, bf16=bf16)
+    return steps * batch_size / (time.perf_counter() - start)
 
 
 def recipe_variants(name: str) -> dict:
     """The speed-ups tried for the CPU recipe of ``name``, each changed alone from the recipe."""
     from .recipes import recipe
-    from .train import bf16_native
 
     r = recipe(name, "cpu")
-    bf16 = r.bf16 and bf16_native("cpu")
+    bf16 = r.bf16 and bf16_native(torch.device("cpu"))
     own = f"recipe: fused Adam, batch {r.batch_size}, {'bf16' if bf16 else 'float32'}"
     return {
         own: {},
@@ -327,20 +303,21 @@ SECTIONS = {"data": bench_data, "conv": bench_conv, "pool": bench_pool, "lenet":
             "recipes": bench_recipes}  # fmt: skip
 
 
-def main(argv=None) -> int:
+def measure(argv=None) -> int:
+    """The command line: ``python -m cnnbook.bench [sections]``."""
     import argparse
 
     parser = argparse.ArgumentParser(description="The book's benchmarks, as ratios.")
     parser.add_argument("sections", nargs="*", help=f"any of {', '.join(SECTIONS)} (default: all)")
-    args = parser.parse_args(argv)
-    unknown = [name for name in args.sections if name not in SECTIONS]
+    options = parser.parse_args(argv)
+    unknown = [name for name in options.sections if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
     print(f"cnnbook benchmarks on {machine_info()}")
-    for name in args.sections or SECTIONS:
+    for name in options.sections or SECTIONS:
         SECTIONS[name]()
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(measure())

@@ -16,30 +16,38 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from torch import nn
 
-from .plot import figure
+from . import args
+from .plot import describe, figure
 
 CMAP = "turbo"  # 0 (no evidence) blue, 1 (the strongest) red
 ALPHA = 0.75  # opacity of the colour where a map is 1; it fades to 0 with the map
 
 
-def _check(net, X, target_layer):
-    if not isinstance(net, nn.Module):
-        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor of shape (N, C, H, W), got {type(X).__name__}")
-    if X.dim() != 4 or 0 in X.shape:
+def target_layer_of(net, X, target_layer) -> nn.Module:
+    """The layer ``target_layer`` names (a layer of ``net`` or its name), after checking the
+    arguments of :func:`grad_cam`."""
+    args.module("net", net)
+    args.tensor("X", X, 4, "(N, C, H, W)")
+    if 0 in X.shape:
         raise ValueError(
             f"X must have shape (N, C, H, W) with no empty dimension, got {tuple(X.shape)}"
+        )
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError(
+            "grad_cam needs gradients, and torch.inference_mode() turns them off: call it outside "
+            "the `with torch.inference_mode():` block (torch.no_grad() is fine)"
         )
     if isinstance(target_layer, str):
         layers = dict(net.named_modules())
         if target_layer not in layers:
-            raise ValueError(f"target_layer {target_layer!r} is not a layer of net")
+            raise ValueError(f"target_layer must name a layer of net, got {target_layer!r}")
         return layers[target_layer]
     if not isinstance(target_layer, nn.Module):
         raise TypeError(f"target_layer must be a layer of net or its name, got {target_layer!r}")
     if not any(layer is target_layer for layer in net.modules()):
-        raise ValueError(f"target_layer {type(target_layer).__name__} is not a layer of net")
+        raise ValueError(
+            f"target_layer must be a layer of net, got a {type(target_layer).__name__} that is not"
+        )
     return target_layer
 
 
@@ -69,16 +77,23 @@ def grad_cam(net: nn.Module, X: torch.Tensor, target_layer, class_idx=None) -> t
     so no ``.grad`` is left on the parameters. The network runs in eval mode; its hooks and
     modes are as before afterwards, whatever happens.
     """
-    layer = _check(net, X, target_layer)
+    layer = target_layer_of(net, X, target_layer)
     kept = []
-    handle = layer.register_forward_hook(lambda module, inputs, output: kept.append(output))
+
+    def keep(module, inputs, output):
+        # Keep the layer's own output and pass a copy on: a layer after it that works in place
+        # (nn.ReLU(inplace=True), as in torchvision's models) then changes the copy, not the maps.
+        kept.append(output)
+        return output.clone() if isinstance(output, torch.Tensor) else output
+
+    handle = layer.register_forward_hook(keep)
     modes = {m: m.training for m in net.modules()}
     try:
         net.eval()
         with torch.enable_grad():
             # An input that needs a gradient: the graph reaches the layer even if no parameter
             # requires one (a frozen network) or the caller is inside torch.no_grad().
-            logits = net(X.detach().requires_grad_(True))
+            logits = net(X.detach().clone().requires_grad_(True))
             shapes = [tuple(t.shape) if isinstance(t, torch.Tensor) else type(t) for t in kept]
             if len(kept) != 1 or not isinstance(kept[0], torch.Tensor) or kept[0].dim() != 4:
                 raise ValueError(
@@ -89,7 +104,13 @@ def grad_cam(net: nn.Module, X: torch.Tensor, target_layer, class_idx=None) -> t
                 raise ValueError(f"net must output (N, classes), got {tuple(logits.shape)}")
             classes = _classes(class_idx, logits)
             scores = logits.gather(1, classes[:, None]).sum()  # examples are independent
-            (grads,) = torch.autograd.grad(scores, kept[0])
+            try:
+                (grads,) = torch.autograd.grad(scores, kept[0])
+            except RuntimeError as exc:  # the layer's output is not used to compute the scores
+                raise ValueError(
+                    "target_layer must lie on the path from X to the class scores: the scores do "
+                    f"not depend on its output ({exc})"
+                ) from exc
     finally:
         handle.remove()
         for module, training in modes.items():
@@ -154,4 +175,28 @@ def show_cam(images, maps, titles=None, scale: float = 1.6):
     bar.set_label("evidence for the class\n(0 none, 1 strongest)", fontsize=7)
     bar.ax.tick_params(labelsize=7)
     fig.tight_layout(pad=0.4)
-    return fig
+    return describe(fig, _cam_words(maps, titles))
+
+
+def _cam_words(maps, titles) -> str:
+    """The alt text of :func:`show_cam`: per image, its title and where its map is strongest."""
+    each = []
+    rows, cols = ("top", "middle", "bottom"), ("left", "centre", "right")
+    for n, m in enumerate(maps.detach().cpu().float()):
+        name = f"image {n}" + (
+            f" ({' '.join(str(titles[n]).split())})" if titles is not None else ""
+        )
+        if not m.max() > 0:
+            each.append(f"{name}: no evidence anywhere")
+            continue
+        (h, w), (i, j) = m.shape, divmod(int(m.argmax()), m.shape[1])
+        where = f"{rows[3 * i // h]} {cols[3 * j // w]}".replace("middle centre", "centre")
+        share = float((m >= 0.5 * m.max()).float().mean())
+        each.append(
+            f"{name}: strongest at the {where}, {share:.0%} of the image at half that or more"
+        )
+    return (
+        f"Grad-CAM of {len(each)} images: the images in the top row, below each its map over it in"
+        " colour from blue (no evidence for the class) to red (the strongest), with a colour "
+        "bar. " + "; ".join(each) + "."
+    )

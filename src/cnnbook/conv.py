@@ -19,21 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-def pair(value, name: str, minimum: int = 0) -> tuple[int, int]:
-    """``value`` (an int, or one or two ints, each >= ``minimum``) as a pair; else a clear error."""
-    values = (value, value) if isinstance(value, int) else value
-    if isinstance(values, (tuple, list)) and len(values) == 1:
-        values = (values[0], values[0])  # as PyTorch: (2,) means (2, 2)
-    if (
-        not isinstance(values, (tuple, list))
-        or len(values) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-    ):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if min(values) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return (values[0], values[1])
+from . import args
 
 
 def conv_output_shape(input_size, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, int]:
@@ -42,11 +28,11 @@ def conv_output_shape(input_size, kernel_size, stride=1, padding=0, dilation=1) 
     Per dimension: ``(n + 2 * p - d * (k - 1) - 1) // s + 1`` (floor division, as PyTorch does);
     ``d * (k - 1) + 1`` is the window's extent once dilated.
     """
-    h, w = pair(input_size, "input_size", 1)
-    kh, kw = pair(kernel_size, "kernel_size", 1)
-    sh, sw = pair(stride, "stride", 1)
-    ph, pw = pair(padding, "padding", 0)
-    dh, dw = pair(dilation, "dilation", 1)
+    h, w = args.size_pair("input_size", input_size, 1)
+    kh, kw = args.size_pair("kernel_size", kernel_size, 1)
+    sh, sw = args.size_pair("stride", stride, 1)
+    ph, pw = args.size_pair("padding", padding, 0)
+    dh, dw = args.size_pair("dilation", dilation, 1)
     extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
     if extent[0] > h + 2 * ph or extent[1] > w + 2 * pw:
         raise ValueError(
@@ -56,21 +42,11 @@ def conv_output_shape(input_size, kernel_size, stride=1, padding=0, dilation=1) 
     return (h + 2 * ph - extent[0]) // sh + 1, (w + 2 * pw - extent[1]) // sw + 1
 
 
-def check_tensor(value, name: str, dims, shape: str) -> None:
-    dims = (dims,) if isinstance(dims, int) else dims
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(
-            f"{name} must be a torch.Tensor of shape {shape}, got {type(value).__name__}"
-        )
-    if value.dim() not in dims:
-        raise ValueError(f"{name} must have shape {shape}, got {tuple(value.shape)}")
-
-
 def corr2d(X, K, stride=1, padding=0):
     """Single-channel 2-D cross-correlation, as two readable loops: ``X (h, w), K (kh, kw)``."""
-    check_tensor(X, "X", 2, "(h, w)")
-    check_tensor(K, "K", 2, "(kh, kw)")
-    (sh, sw), (ph, pw) = pair(stride, "stride", 1), pair(padding, "padding", 0)
+    args.tensor("X", X, 2, "(h, w)")
+    args.tensor("K", K, 2, "(kh, kw)")
+    (sh, sw), (ph, pw) = args.size_pair("stride", stride, 1), args.size_pair("padding", padding, 0)
     h_out, w_out = conv_output_shape(X.shape, K.shape, (sh, sw), (ph, pw))
     kh, kw = K.shape
     X = F.pad(X, (pw, pw, ph, ph))  # zeros around the border
@@ -81,7 +57,7 @@ def corr2d(X, K, stride=1, padding=0):
     return Y
 
 
-class Conv2D(nn.Module):
+class OneChannelConv2d(nn.Module):
     """A convolutional layer with one input and one output channel, built on :func:`corr2d`.
 
     ``weight``: ``kernel_size``, drawn uniformly from [0, 1); ``bias``: one number.
@@ -90,7 +66,7 @@ class Conv2D(nn.Module):
 
     def __init__(self, kernel_size):
         super().__init__()
-        self.weight = nn.Parameter(torch.rand(pair(kernel_size, "kernel_size", 1)))
+        self.weight = nn.Parameter(torch.rand(args.size_pair("kernel_size", kernel_size, 1)))
         self.bias = nn.Parameter(torch.zeros(1))
 
     def forward(self, X):
@@ -102,8 +78,8 @@ def corr2d_multi_in(X, K, stride=1, padding=0):
 
     ``X (c_i, h, w), K (c_i, kh, kw) -> (h', w')``.
     """
-    check_tensor(X, "X", 3, "(c_i, h, w)")
-    check_tensor(K, "K", 3, "(c_i, kh, kw)")
+    args.tensor("X", X, 3, "(c_i, h, w)")
+    args.tensor("K", K, 3, "(c_i, kh, kw)")
     if X.shape[0] != K.shape[0] or X.shape[0] == 0:
         raise ValueError(
             f"X has {X.shape[0]} channels but K has kernels for {K.shape[0]}: they must agree "
@@ -117,7 +93,7 @@ def corr2d_multi_in_out(X, K, stride=1, padding=0):
 
     ``X (c_i, h, w), K (c_o, c_i, kh, kw) -> (c_o, h', w')``.
     """
-    check_tensor(K, "K", 4, "(c_o, c_i, kh, kw)")
+    args.tensor("K", K, 4, "(c_o, c_i, kh, kw)")
     if K.shape[0] == 0:
         raise ValueError(f"K must hold at least one stack of kernels, got {tuple(K.shape)}")
     return torch.stack([corr2d_multi_in(X, k, stride, padding) for k in K], 0)
@@ -129,7 +105,7 @@ def corr2d_multi_in_out_1x1(X, K):
     ``X (c_i, h, w), K (c_o, c_i) or (c_o, c_i, 1, 1) -> (c_o, h, w)``: every pixel's vector of
     channels is multiplied by the same ``(c_o, c_i)`` matrix.
     """
-    check_tensor(X, "X", 3, "(c_i, h, w)")
+    args.tensor("X", X, 3, "(c_i, h, w)")
     if not isinstance(K, torch.Tensor) or not (
         K.dim() == 2 or (K.dim() == 4 and tuple(K.shape[2:]) == (1, 1))
     ):
@@ -150,8 +126,11 @@ def window_views(X, kernel_size, stride=1, dilation=1):
     """The ``kh * kw`` strided views of ``X (N, C, H, W)``, one per offset ``(a, b)`` inside the
     window, each ``(N, C, H', W')``: view ``(a, b)`` holds, at output position ``(i, j)``, the
     pixel ``X[:, :, i * sh + a * dh, j * sw + b * dw]``. No copy, no loop over positions."""
-    (kh, kw), (sh, sw) = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
-    dh, dw = pair(dilation, "dilation", 1)
+    (kh, kw), (sh, sw) = (
+        args.size_pair("kernel_size", kernel_size, 1),
+        args.size_pair("stride", stride, 1),
+    )
+    dh, dw = args.size_pair("dilation", dilation, 1)
     h_out, w_out = conv_output_shape(X.shape[2:], (kh, kw), (sh, sw), 0, (dh, dw))
     rows = [slice(a * dh, a * dh + sh * (h_out - 1) + 1, sh) for a in range(kh)]
     cols = [slice(b * dw, b * dw + sw * (w_out - 1) + 1, sw) for b in range(kw)]
@@ -200,9 +179,9 @@ def im2col(X, kernel_size, stride=1, dilation=1):
     ``(a, b)`` of channel ``c`` in its window: one strided view per offset (:func:`window_views`).
     (No padding here: pad ``X`` first.) Differentiable, twice.
     """
-    check_tensor(X, "X", 4, "(N, C, H, W)")
-    window = pair(kernel_size, "kernel_size", 1)
-    stride, dilation = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
+    args.tensor("X", X, 4, "(N, C, H, W)")
+    window = args.size_pair("kernel_size", kernel_size, 1)
+    stride, dilation = args.size_pair("stride", stride, 1), args.size_pair("dilation", dilation, 1)
     conv_output_shape(X.shape[2:], window, stride, 0, dilation)  # checks the sizes
     return Im2col.apply(X, window, stride, dilation)
 
@@ -213,10 +192,10 @@ def col2im(cols, shape, kernel_size, stride=1, dilation=1):
     ``cols (N, C*kh*kw, H'*W') -> (N, C, H, W)`` where ``shape = (N, C, H, W)``.
     Overlapping windows add up, which is exactly the gradient of :func:`im2col`.
     """
-    check_tensor(cols, "cols", 3, "(N, C*kh*kw, H'*W')")
+    args.tensor("cols", cols, 3, "(N, C*kh*kw, H'*W')")
     N, C, H, W = shape
-    window = pair(kernel_size, "kernel_size", 1)
-    stride, dilation = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
+    window = args.size_pair("kernel_size", kernel_size, 1)
+    stride, dilation = args.size_pair("stride", stride, 1), args.size_pair("dilation", dilation, 1)
     h_out, w_out = conv_output_shape((H, W), window, stride, 0, dilation)
     if tuple(cols.shape) != (N, C * window[0] * window[1], h_out * w_out):
         raise ValueError(
@@ -233,21 +212,24 @@ def conv_padding(padding, kernel_size, dilation=1) -> tuple[int, int, int, int]:
     if padding == "valid":
         return (0, 0, 0, 0)
     if padding == "same":
-        (kh, kw), (dh, dw) = pair(kernel_size, "kernel_size", 1), pair(dilation, "dilation", 1)
+        (kh, kw), (dh, dw) = (
+            args.size_pair("kernel_size", kernel_size, 1),
+            args.size_pair("dilation", dilation, 1),
+        )
         th, tw = dh * (kh - 1), dw * (kw - 1)  # total padding per dimension
         return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
     if isinstance(padding, str):
         raise ValueError(f"padding must be 'valid', 'same', an int or a pair, got {padding!r}")
-    ph, pw = pair(padding, "padding", 0)
+    ph, pw = args.size_pair("padding", padding, 0)
     return (pw, pw, ph, ph)
 
 
-def check_conv2d(input, weight, bias, stride, padding, dilation, groups):
+def conv2d_args(input, weight, bias, stride, padding, dilation, groups):
     """Every check of :func:`conv2d`'s arguments; returns stride, F.pad's padding, dilation."""
-    check_tensor(input, "input", (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
-    check_tensor(weight, "weight", 4, "(C_out, C_in / groups, kh, kw)")
+    args.tensor("input", input, (3, 4), "(N, C_in, H, W) or (C_in, H, W)")
+    args.tensor("weight", weight, 4, "(C_out, C_in / groups, kh, kw)")
     if bias is not None:
-        check_tensor(bias, "bias", 1, f"({weight.shape[0]},) or None")
+        args.tensor("bias", bias, 1, f"({weight.shape[0]},) or None")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.dtype != input.dtype:
             raise TypeError(
@@ -276,7 +258,7 @@ def check_conv2d(input, weight, bias, stride, padding, dilation, groups):
         )
     if bias is not None and bias.shape != (C_out,):
         raise ValueError(f"bias must be None or of shape ({C_out},), got {tuple(bias.shape)}")
-    stride, dilation = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
+    stride, dilation = args.size_pair("stride", stride, 1), args.size_pair("dilation", dilation, 1)
     if padding == "same" and stride != (1, 1):
         raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride={stride}")
     pad = conv_padding(padding, weight.shape[2:], dilation)
@@ -293,7 +275,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     or ``"same"``. Differentiable, twice: autograd differentiates the matrix product and
     :func:`im2col` knows its own gradient.
     """
-    stride, pad, dilation = check_conv2d(input, weight, bias, stride, padding, dilation, groups)
+    stride, pad, dilation = conv2d_args(input, weight, bias, stride, padding, dilation, groups)
     X = input if input.dim() == 4 else input.unsqueeze(0)  # an unbatched input is a batch of 1
     if any(pad):
         X = F.pad(X, pad)  # zeros around the border
@@ -328,8 +310,8 @@ def receptive_field(layers) -> int:
 def conv_cost(c_in, c_out, kernel, output_size) -> tuple[int, int]:
     """``(parameters, multiply-adds)`` of one convolution layer for one example: weights and
     biases, and ``c_in * kh * kw`` multiply-adds for each of the ``c_out * h' * w'`` outputs."""
-    kh, kw = pair(kernel, "kernel", 1)
-    h, w = pair(output_size, "output_size", 1)
+    kh, kw = args.size_pair("kernel", kernel, 1)
+    h, w = args.size_pair("output_size", output_size, 1)
     return c_out * c_in * kh * kw + c_out, c_out * h * w * c_in * kh * kw
 
 
@@ -339,9 +321,9 @@ class Conv2d(nn.Conv2d):
     replace the other. ``input (N, C_in, H, W) -> (N, C_out, H', W')``."""
 
     def forward(self, input):
-        args = (self.weight, self.bias, self.stride)
+        weights = (self.weight, self.bias, self.stride)
         if self.padding_mode == "zeros":
-            return conv2d(input, *args, self.padding, self.dilation, self.groups)
+            return conv2d(input, *weights, self.padding, self.dilation, self.groups)
         # "reflect", "replicate" or "circular": fill the border that way, then pad no more.
         pad = conv_padding(self.padding, self.kernel_size, self.dilation)
-        return conv2d(F.pad(input, pad, self.padding_mode), *args, 0, self.dilation, self.groups)
+        return conv2d(F.pad(input, pad, self.padding_mode), *weights, 0, self.dilation, self.groups)

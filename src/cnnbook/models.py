@@ -4,24 +4,19 @@
 LeNet()               (N, C, 28, 28)   -> (N, 10)   LeCun et al. 1998, as in d2l
 LeNetModern()         (N, C, 28, 28)   -> (N, 10)   ReLU, max pooling, batch normalisation
 AlexNet()             (N, C, 224, 224) -> (N, 10)   Krizhevsky et al. 2012, as in d2l
-vgg(VGG11_SLIM_ARCH)  (N, C, 224, 224) -> (N, 10)   Simonyan and Zisserman 2014, as in d2l
+VGG(VGG11_SLIM_ARCH)  (N, C, 224, 224) -> (N, 10)   Simonyan and Zisserman 2014, as in d2l
 
 Every constructor takes ``in_channels=1`` (Fashion-MNIST is grey) and ``num_classes=10``.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import nn
 
-from . import conv, pool
-
-
-def check_count(value, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
+from . import args, conv, pool
 
 
 class LeNet(nn.Module):
@@ -38,8 +33,8 @@ class LeNet(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, from_scratch: bool = False):
         super().__init__()
-        check_count(in_channels, "in_channels")
-        check_count(num_classes, "num_classes")
+        args.integer("in_channels", in_channels, 1)
+        args.integer("num_classes", num_classes, 1)
         if not isinstance(from_scratch, bool):
             raise TypeError(f"from_scratch must be True or False, got {from_scratch!r}")
         Conv2d = conv.Conv2d if from_scratch else nn.Conv2d
@@ -78,8 +73,8 @@ class LeNetModern(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        check_count(in_channels, "in_channels")
-        check_count(num_classes, "num_classes")
+        args.integer("in_channels", in_channels, 1)
+        args.integer("num_classes", num_classes, 1)
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 6, kernel_size=5, padding=2),
             nn.BatchNorm2d(6),
@@ -122,8 +117,8 @@ class AlexNet(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        check_count(in_channels, "in_channels")
-        check_count(num_classes, "num_classes")
+        args.integer("in_channels", in_channels, 1)
+        args.integer("num_classes", num_classes, 1)
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1),
             nn.ReLU(),
@@ -167,9 +162,9 @@ VGG11_SLIM_ARCH = tuple((num_convs, channels // 4) for num_convs, channels in VG
 def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequential:
     """``num_convs`` 3x3 convolutions with padding 1 and ReLU, then 2x2 max pooling with stride 2:
     ``(N, in_channels, H, W) -> (N, out_channels, H // 2, W // 2)``."""
-    check_count(num_convs, "num_convs")
-    check_count(in_channels, "in_channels")
-    check_count(out_channels, "out_channels")
+    args.integer("num_convs", num_convs, 1)
+    args.integer("in_channels", in_channels, 1)
+    args.integer("out_channels", out_channels, 1)
     layers = []
     for _ in range(num_convs):
         layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
@@ -179,7 +174,7 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
     return nn.Sequential(*layers)
 
 
-def check_arch(conv_arch) -> None:
+def validate_arch(conv_arch) -> None:
     expected = "a non-empty sequence of (num_convs, out_channels) pairs such as VGG11_ARCH"
     if isinstance(conv_arch, (str, bytes)) or not hasattr(conv_arch, "__len__"):
         raise TypeError(f"conv_arch must be {expected}, got {conv_arch!r}")
@@ -190,8 +185,8 @@ def check_arch(conv_arch) -> None:
             raise TypeError(f"conv_arch must be {expected}, got the entry {block!r}")
         if len(block) != 2:
             raise ValueError(f"conv_arch must be {expected}, got the entry {block!r}")
-        check_count(block[0], "num_convs in conv_arch")
-        check_count(block[1], "out_channels in conv_arch")
+        args.integer("num_convs in conv_arch", block[0], 1)
+        args.integer("out_channels in conv_arch", block[1], 1)
 
 
 class VGG(nn.Module):
@@ -207,9 +202,9 @@ class VGG(nn.Module):
 
     def __init__(self, conv_arch, in_channels: int = 1, num_classes: int = 10):
         super().__init__()
-        check_arch(conv_arch)
-        check_count(in_channels, "in_channels")
-        check_count(num_classes, "num_classes")
+        validate_arch(conv_arch)
+        args.integer("in_channels", in_channels, 1)
+        args.integer("num_classes", num_classes, 1)
         blocks = []
         for num_convs, out_channels in conv_arch:
             blocks.append(vgg_block(num_convs, in_channels, out_channels))
@@ -234,7 +229,17 @@ class VGG(nn.Module):
         return x
 
 
-def vgg(conv_arch, in_channels: int = 1, num_classes: int = 10) -> VGG:
-    """The :class:`VGG` of ``conv_arch``, e.g. ``vgg(VGG11_SLIM_ARCH)``:
-    ``(N, in_channels, 224, 224) -> (N, num_classes)``."""
-    return VGG(conv_arch, in_channels, num_classes)
+# The book's models by name (1 input channel, 10 classes), as the recipes and the self-checks
+# build them: name -> a function returning a fresh network.
+MODELS = {
+    "lenet": LeNet,
+    "lenet-modern": LeNetModern,
+    "lenet-scratch": partial(LeNet, from_scratch=True),
+    "alexnet": AlexNet,
+    "vgg": partial(VGG, VGG11_SLIM_ARCH),
+}
+
+
+def build(name: str) -> nn.Module:
+    """A fresh network of model ``name``, a key of :data:`MODELS` (e.g. ``"alexnet"``)."""
+    return MODELS[args.choice("name", name, tuple(MODELS))]()

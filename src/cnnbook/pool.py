@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .conv import conv_output_shape, pair
+from . import args
+from .conv import conv_output_shape
 
 MODES = ("max", "avg")
 
@@ -27,7 +28,7 @@ def lowest(dtype: torch.dtype):
     return float("-inf") if dtype.is_floating_point else torch.iinfo(dtype).min
 
 
-def check_pool_input(X, name: str, dims, shape: str, mode: str, empty_batch: bool) -> None:
+def validate_pool_input(X, name: str, dims, shape: str, mode: str, empty_batch: bool) -> None:
     if not isinstance(X, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor of shape {shape}, got {type(X).__name__}")
     sizes = X.shape[-3:] if empty_batch else X.shape  # the batch N of (N, C, H, W) may be 0
@@ -44,7 +45,7 @@ def check_pool_input(X, name: str, dims, shape: str, mode: str, empty_batch: boo
         raise TypeError(f"{mode} pooling needs {name} of {expected} dtype, got {X.dtype}")
 
 
-def check_pool_padding(padding, window) -> None:
+def validate_pool_padding(padding, window) -> None:
     if padding[0] > window[0] // 2 or padding[1] > window[1] // 2:
         raise ValueError(
             f"padding {padding} must be at most half the pooling window {window}, "
@@ -59,14 +60,23 @@ def pool2d(X, kernel_size, stride=1, padding=0, mode="max"):
     ``padding``: ints or pairs. Note the loop version's ``stride`` defaults to 1; PyTorch's to
     the window. Padded cells never win a maximum and count as zeros in an average.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
-    check_pool_input(X, "X", (2, 3, 4), "(h, w), (c, h, w) or (n, c, h, w)", mode, False)
+    for name, value in (("stride", stride), ("padding", padding)):
+        if isinstance(value, str) and value in MODES:  # d2l's pool2d(X, pool_size, mode)
+            raise TypeError(
+                f"{name} must be an int or a pair of ints, got {value!r}: this pool2d takes "
+                "(X, kernel_size, stride, padding, mode) in PyTorch's order, so pass the mode by "
+                f"name, as in pool2d(X, (2, 2), mode={value!r})"
+            )
+    args.choice("mode", mode, MODES)
+    validate_pool_input(X, "X", (2, 3, 4), "(h, w), (c, h, w) or (n, c, h, w)", mode, False)
     if X.dim() in (3, 4):  # pool every channel (of every example) on its own
         return torch.stack([pool2d(x, kernel_size, stride, padding, mode) for x in X])
-    (kh, kw), (sh, sw) = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
-    ph, pw = pair(padding, "padding", 0)
-    check_pool_padding((ph, pw), (kh, kw))
+    (kh, kw), (sh, sw) = (
+        args.size_pair("kernel_size", kernel_size, 1),
+        args.size_pair("stride", stride, 1),
+    )
+    ph, pw = args.size_pair("padding", padding, 0)
+    validate_pool_padding((ph, pw), (kh, kw))
     h_out, w_out = conv_output_shape(X.shape, (kh, kw), (sh, sw), (ph, pw))
     X = F.pad(X, (pw, pw, ph, ph), value=lowest(X.dtype) if mode == "max" else 0)
     Y = torch.zeros(h_out, w_out, dtype=X.dtype, device=X.device)
@@ -88,11 +98,13 @@ def pool_output_shape(input_size, kernel_size, stride, padding=0, dilation=1, ce
     """``(H', W')`` of a pooling window sliding over ``input_size``, as PyTorch counts: floor
     division, or with ``ceil_mode`` ceiling division, minus a last window that would start
     beyond the input and its left padding."""
-    input_size, kernel_size = pair(input_size, "input_size", 0), pair(kernel_size, "kernel_size", 1)
-    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
-    dilation = pair(dilation, "dilation", 1)
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
+    input_size, kernel_size = (
+        args.size_pair("input_size", input_size, 0),
+        args.size_pair("kernel_size", kernel_size, 1),
+    )
+    stride, padding = args.size_pair("stride", stride, 1), args.size_pair("padding", padding, 0)
+    dilation = args.size_pair("dilation", dilation, 1)
+    args.flag("ceil_mode", ceil_mode)
     sizes = []
     for n, k, s, p, d in zip(input_size, kernel_size, stride, padding, dilation):
         size = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
@@ -107,13 +119,13 @@ def pool_output_shape(input_size, kernel_size, stride, padding=0, dilation=1, ce
 
 def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, mode):
     """Every check of a pooling function's arguments; returns them as pairs, then (H', W')."""
-    check_pool_input(input, "input", (3, 4), "(N, C, H, W) or (C, H, W)", mode, True)
-    window = pair(kernel_size, "kernel_size", 1)
+    validate_pool_input(input, "input", (3, 4), "(N, C, H, W) or (C, H, W)", mode, True)
+    window = args.size_pair("kernel_size", kernel_size, 1)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         stride = window  # PyTorch's default: windows side by side
-    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
-    dilation = pair(dilation, "dilation", 1)
-    check_pool_padding(padding, window)
+    stride, padding = args.size_pair("stride", stride, 1), args.size_pair("padding", padding, 0)
+    dilation = args.size_pair("dilation", dilation, 1)
+    validate_pool_padding(padding, window)
     out = pool_output_shape(input.shape[-2:], window, stride, padding, dilation, ceil_mode)
     return window, stride, padding, dilation, out
 
@@ -150,7 +162,8 @@ def running_max(views, nan_wins=False):
 
 def max_pool2d_indices(X, window, stride, padding, dilation, out):
     """Where each window's maximum is, as a flat index into ``H * W`` (what ``return_indices``
-    returns): ``X (N, C, H, W) -> (N, C, H', W')``. Rows first, then columns; ``window``,
+    returns): ``X (N, C, H, W) -> (N, C, H', W')``, and which windows lie wholly in the padding
+    (``(H', W')`` bool, or None without padding). Rows first, then columns; ``window``,
     ``stride``, ``padding``, ``dilation`` and the output size ``out`` are pairs."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = window, stride, padding, dilation, out
     H, W = X.shape[2:]
@@ -167,11 +180,15 @@ def max_pool2d_indices(X, window, stride, padding, dilation, out):
     i = row.long().mul_(dh).add_(top)  # the winner's row in Xp (in place: these are big)
     j = col.gather(2, i).long().mul_(dw).add_(left)  # and column
     index = i.sub_(ph).mul_(W).add_(j).sub_(pw)  # (i - ph) * W + (j - pw), flat in X
+    empty = None
     if any(pad):  # A window whose maximum is the padding value: PyTorch picks its first real pixel
-        top, left = top - ph, left - pw
-        first = torch.where(top < 0, top % dh, top) * W + torch.where(left < 0, left % dw, left)
-        index = torch.where(Y == lowest(X.dtype), first, index)
-    return index
+        top, left = top - ph, left - pw  # in X: its first row and column on the dilated grid
+        top, left = torch.where(top < 0, top % dh, top), torch.where(left < 0, left % dw, left)
+        index = torch.where(Y == lowest(X.dtype), top * W + left, index)
+        # A window wholly in the padding (dilation or ceil_mode can make one) has no pixel: its
+        # maximum is the lowest value, its index the one PyTorch reports, beyond the input.
+        empty = (top >= H) | (left >= W)  # (h_out, w_out)
+    return index, empty
 
 
 def max_pool2d(
@@ -183,14 +200,18 @@ def max_pool2d(
     and with ``return_indices`` also where each maximum is, flat in ``H * W``. Differentiable,
     twice: the gradient of a maximum goes to the pixel that won.
     """
-    args = pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, "max")
-    if not isinstance(return_indices, bool):
-        raise TypeError(f"return_indices must be True or False, got {return_indices!r}")
+    checked = pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, "max")
+    args.flag("return_indices", return_indices)
     X = input if input.dim() == 4 else input.unsqueeze(0)  # an unbatched input is a batch of 1
     with torch.no_grad():  # which pixel wins is a choice, not something to differentiate
-        indices = max_pool2d_indices(X, *args)
+        indices, empty = max_pool2d_indices(X, *checked)
     # The output is the winning pixels: a gather, whose gradient autograd scatters back.
-    Y = X.flatten(2).gather(2, indices.flatten(2)).view(indices.shape)
+    if empty is None or not empty.any():
+        Y = X.flatten(2).gather(2, indices.flatten(2)).view(indices.shape)
+    else:  # an empty window takes no pixel: the lowest value, and no gradient
+        inside = indices.masked_fill(empty, 0)
+        Y = X.flatten(2).gather(2, inside.flatten(2)).view(indices.shape)
+        Y = Y.masked_fill(empty, lowest(X.dtype))
     if input.dim() == 3:
         Y, indices = Y.squeeze(0), indices.squeeze(0)
     return (Y, indices) if return_indices else Y
@@ -221,16 +242,13 @@ def avg_pool2d(
     ``input (N, C, H, W) -> (N, C, H', W')`` (or ``(C, H, W) -> (C, H', W')``). Integer
     (int64) averages are cut toward zero, as in PyTorch. Differentiable, twice (it is linear).
     """
-    args = pool_args(input, kernel_size, stride, padding, 1, ceil_mode, "avg")
-    (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = args
-    if not isinstance(count_include_pad, bool):
-        raise TypeError(f"count_include_pad must be True or False, got {count_include_pad!r}")
-    if divisor_override is not None and (
-        isinstance(divisor_override, bool) or not isinstance(divisor_override, int)
-    ):
-        raise TypeError(f"divisor_override must be None or an int, got {divisor_override!r}")
-    if divisor_override == 0:
-        raise ValueError("divisor_override must not be 0")
+    checked = pool_args(input, kernel_size, stride, padding, 1, ceil_mode, "avg")
+    (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = checked
+    args.flag("count_include_pad", count_include_pad)
+    if divisor_override is not None:
+        args.integer("divisor_override", divisor_override)
+        if divisor_override == 0:
+            raise ValueError("divisor_override must not be 0, got 0")
     X = input if input.dim() == 4 else input.unsqueeze(0)  # an unbatched input is a batch of 1
     H, W = X.shape[2:]
     # Pad with zeros; with ceil_mode the last window may need more on the far side.

@@ -1,64 +1,44 @@
 """The book's training recipes, per model and budget, and ``fit``: the one way the chapters and
 ``python -m cnnbook.reproduce`` train a model.
 
-    recipe("alexnet", "cpu")   # Recipe(model='alexnet', budget='cpu', batch_size=64, ...)
+    recipe("alexnet", "cpu")   # Recipe(model='alexnet', budget='cpu', batch_size=128, ...)
     run = fit("alexnet")       # load Fashion-MNIST as the recipe says, build AlexNet, train it
     run.history.test_acc[-1], run.net
 
-Two budgets: ``full`` is the published recipe (a GPU's work); ``cpu`` is the largest honest run
-that keeps a notebook within minutes on a 2-core laptop (the same recipe where it fits).
-:func:`budget` picks one: ``$CNNBOOK_BUDGET`` if set, else ``full`` on CUDA and ``cpu`` elsewhere.
+The budgets: ``full`` is the published recipe (a large GPU's work); ``gpu`` the same networks
+sized for a small GPU such as Colab's T4; ``cpu`` the largest honest run that keeps a notebook
+within minutes on a 2-core laptop (the same recipe where it fits); ``smoke`` a few batches, to
+check that a notebook runs from top to bottom (its numbers mean nothing).
+:func:`default_budget` picks one: ``$CNNBOOK_BUDGET`` if set, else by the device.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from functools import partial
 
 import torch
 from torch import nn
 
+from . import args
 from .data import load_fashion_mnist
-from .models import VGG11_SLIM_ARCH, AlexNet, LeNet, LeNetModern, vgg
-from .train import (
-    SCHEDULES,
-    History,
-    _check_choice,
-    _check_int,
-    _check_lr,
-    _check_net,
-    as_device,
-    check_bf16,
-    check_label_smoothing,
-    train,
-)
+from .devices import as_device
+from .models import MODELS, build
+from .train import OPTIMIZERS, SCHEDULES, History, train_net
 
-BUDGETS = ("full", "cpu")
+BUDGETS = ("full", "gpu", "cpu", "smoke")
 
 
-def budget() -> str:
-    """The training budget every chapter uses: ``$CNNBOOK_BUDGET`` if set, else ``full`` on a
-    CUDA GPU and ``cpu`` elsewhere."""
+def default_budget() -> str:
+    """The training budget every chapter uses: ``$CNNBOOK_BUDGET`` if set; else ``full`` on a
+    CUDA GPU of compute capability 8.0 or newer (A100, L4, H100: bfloat16 and TF32 arithmetic),
+    ``gpu`` on an older one (Colab's T4), and ``cpu`` elsewhere."""
     value = os.environ.get("CNNBOOK_BUDGET")
-    if value is None:
-        return "full" if torch.cuda.is_available() else "cpu"
-    if value not in BUDGETS:
-        raise ValueError(f"CNNBOOK_BUDGET must be one of {BUDGETS}, got {value!r}")
-    return value
-
-
-_budget_now = budget  # recipe() and fit() take an argument named budget
-
-
-# Model name -> a function building a fresh network (1 input channel, 10 classes).
-MODELS = {
-    "lenet": LeNet,
-    "lenet-modern": LeNetModern,
-    "lenet-scratch": partial(LeNet, from_scratch=True),
-    "alexnet": AlexNet,
-    "vgg": partial(vgg, VGG11_SLIM_ARCH),
-}
+    if value is not None:
+        return args.choice("CNNBOOK_BUDGET", value, BUDGETS)
+    if torch.cuda.is_available():
+        return "full" if torch.cuda.get_device_capability() >= (8, 0) else "gpu"
+    return "cpu"
 
 
 @dataclass(frozen=True)
@@ -83,19 +63,18 @@ class Recipe:
     bf16: bool = False
 
     def __post_init__(self):
-        if not isinstance(self.model, str):
-            raise TypeError(f"model must be a str, got {self.model!r}")
-        _check_choice("budget", self.budget, BUDGETS)
-        _check_int("batch_size", self.batch_size)
-        _check_int("num_epochs", self.num_epochs)
-        _check_lr(self.lr)
-        _check_choice("optimizer", self.optimizer, ("sgd", "adam"))
-        _check_choice("schedule", self.schedule, SCHEDULES)
-        check_label_smoothing(self.label_smoothing)
-        check_bf16(self.bf16)
+        args.choice("model", self.model, tuple(MODELS))
+        args.choice("budget", self.budget, BUDGETS)
+        args.integer("batch_size", self.batch_size, 1)
+        args.integer("num_epochs", self.num_epochs, 1)
+        args.real("lr", self.lr, 0, low_open=True)
+        args.choice("optimizer", self.optimizer, OPTIMIZERS)
+        args.choice("schedule", self.schedule, SCHEDULES)
+        args.real("label_smoothing", self.label_smoothing, 0, 1, high_open=True)
+        args.flag("bf16", self.bf16)
         for name in ("resize", "num_train"):
             if getattr(self, name) is not None:
-                _check_int(name, getattr(self, name))
+                args.integer(name, getattr(self, name), 1)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -112,32 +91,41 @@ _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedul
 # autocast where the device has it. The tries that led here: results/recipe-tries-cpu.jsonl.
 _SHORT = dict(batch_size=128, num_epochs=1, lr=2e-3, optimizer="adam", schedule="onecycle",
               label_smoothing=0.1, bf16=True)  # fmt: skip
-_ALEXNET_CPU = dict(_SHORT, resize=65, num_train=30_720)
-_VGG_CPU = dict(_SHORT, resize=64, num_train=30_720)
+# The smoke budget: a few batches of one epoch, to see a notebook run from top to bottom.
+_SMOKE = dict(batch_size=64, num_epochs=1, lr=1e-3, optimizer="adam", num_train=256)
 _SETTINGS = {
-    "lenet": {"full": _LENET, "cpu": _LENET},
-    "lenet-modern": {"full": _MODERN, "cpu": _MODERN},
-    "lenet-scratch": {"full": _LENET, "cpu": dict(_LENET, num_epochs=3)},
+    "lenet": {"full": _LENET, "gpu": _LENET, "cpu": _LENET, "smoke": _SMOKE},
+    "lenet-modern": {"full": _MODERN, "gpu": _MODERN, "cpu": _MODERN, "smoke": _SMOKE},
+    "lenet-scratch": {
+        "full": _LENET,
+        "gpu": _LENET,
+        "cpu": dict(_LENET, num_epochs=3),
+        "smoke": _SMOKE,
+    },  # fmt: skip
     "alexnet": {
         "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.01, optimizer="sgd"),
-        "cpu": _ALEXNET_CPU,
+        "gpu": dict(resize=224, batch_size=128, num_epochs=10, lr=0.01, optimizer="sgd"),
+        "cpu": dict(_SHORT, resize=65, num_train=30_720),
+        "smoke": dict(_SMOKE, resize=65),
     },
     "vgg": {
         "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.05, optimizer="sgd"),
-        "cpu": _VGG_CPU,
+        "gpu": dict(resize=224, batch_size=128, num_epochs=10, lr=0.05, optimizer="sgd"),
+        "cpu": dict(_SHORT, resize=64, num_train=30_720),
+        "smoke": dict(_SMOKE, resize=64),
     },
 }
 RECIPES = {
-    name: {which: Recipe(name, which, **settings) for which, settings in per_budget.items()}
+    name: {budget: Recipe(name, budget, **settings) for budget, settings in per_budget.items()}
     for name, per_budget in _SETTINGS.items()
 }
 
 
 def recipe(name: str, budget: str | None = None) -> Recipe:
-    """The recipe model ``name`` trains with under ``budget`` (default: :func:`budget`)."""
-    _check_choice("name", name, tuple(RECIPES))
-    which = _budget_now() if budget is None else _check_choice("budget", budget, BUDGETS)
-    return RECIPES[name][which]
+    """The recipe model ``name`` trains with under ``budget`` (default: :func:`default_budget`)."""
+    args.choice("name", name, tuple(RECIPES))
+    budget = default_budget() if budget is None else args.choice("budget", budget, BUDGETS)
+    return RECIPES[name][budget]
 
 
 @dataclass
@@ -166,23 +154,24 @@ def fit(
     settings: Recipe | None = None,
 ) -> FitResult:
     """Train model ``name`` on Fashion-MNIST with its recipe under ``budget`` (default:
-    :func:`budget`) and return a :class:`FitResult`.
+    :func:`default_budget`) and return a :class:`FitResult`.
 
     Loads the data as the recipe says (batch size, image size, training subset; shuffled with
-    ``seed``, held on ``device``), builds ``MODELS[name]()`` unless ``net`` is given (e.g. a
-    variant trained with the same recipe), and trains it with :func:`cnnbook.train.train`
+    ``seed``, held on ``device``), builds ``models.build(name)`` unless ``net`` is given (e.g. a
+    variant trained with the same recipe), and trains it with :func:`cnnbook.train.train_net`
     (``seed``, ``init``, ``progress`` and ``verbose`` are passed on). ``device``: default the
     fastest one here. ``settings``: a :class:`Recipe` for model ``name`` to follow instead of the
-    book's (a variant being tried, as ``tools/recipe_tries.py`` does).
+    book's (a variant being tried, as ``tools/recipe_tries.py`` does). An interrupted run
+    (Ctrl-C) returns what it has, with ``history.stopped`` saying where it stopped.
     """
     if settings is None:
         settings = recipe(name, budget)
     elif not isinstance(settings, Recipe) or settings.model != name:
         raise TypeError(f"settings must be a Recipe for model {name!r}, got {settings!r}")
     device = as_device(device)
-    _check_int("seed", seed, minimum=0)
+    args.integer("seed", seed, 0)
     if net is not None:
-        _check_net(net)
+        args.module("net", net)
     train_iter, test_iter = load_fashion_mnist(
         settings.batch_size,
         resize=settings.resize,
@@ -190,8 +179,8 @@ def fit(
         device=device,
         num_train=settings.num_train,
     )
-    net = net if net is not None else MODELS[name]()
-    history = train(
+    net = net if net is not None else build(name)
+    history = train_net(
         net,
         train_iter,
         test_iter,

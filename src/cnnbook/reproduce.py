@@ -1,14 +1,16 @@
 """Run the book's training recipes and save what they produce, for the reference tables.
 
-    python -m cnnbook.reproduce                    # lenet, alexnet, vgg with $CNNBOOK_BUDGET
-    python -m cnnbook.reproduce alexnet vgg --budget cpu --out results
+    python -m cnnbook.reproduce                    # lenet, alexnet, vgg with the default budget
+    python -m cnnbook.reproduce alexnet vgg --budget cpu --out /tmp/runs
 
-Each run writes ``<out>/<name>-<budget>.json``: the recipe, the per-epoch history, the device
-(a GPU's name), the machine (with the processor's name), the wall time, examples per second,
-torch's version and the date. The files are strict JSON: a number that is NaN or infinite (a
-diverged loss) is written as ``null``. They are written by the code, never by hand;
-``load_result`` reads them back and ``reference_table`` sets them next to a chapter's own run.
-``--out`` is checked to be writable before any training.
+Each run writes ``<out>/<name>-<budget>.json`` (default ``out``: the package's own ``results``
+folder, ``src/cnnbook/results`` in a clone, so that the reference runs travel with the package
+and a chapter prints the same reference table in Colab as in the book): the recipe, the
+per-epoch history, the device (a GPU's name), the machine (with the processor's name), the wall
+time, examples per second, torch's version and the date. The files are strict JSON: a number
+that is NaN or infinite (a diverged loss) is written as ``null``. They are written by the code,
+never by hand; ``load_result`` reads them back and ``reference_table`` sets them next to a
+chapter's own run. ``--out`` is checked to be writable before any training.
 """
 
 from __future__ import annotations
@@ -23,19 +25,20 @@ from pathlib import Path
 
 import torch
 
-from .bench import machine_info
-from .recipes import BUDGETS, MODELS, budget, fit, recipe
+from .devices import machine_info
+from .recipes import BUDGETS, RECIPES, default_budget, fit, recipe
 
 DEFAULT_MODELS = ("lenet", "alexnet", "vgg")
-# results/ of the repository when cnnbook runs from a clone (editable install), else of the cwd.
-_CLONE = Path(__file__).resolve().parents[2]
-RESULTS = (_CLONE if (_CLONE / "pyproject.toml").is_file() else Path.cwd()) / "results"
+RESULTS = Path(__file__).resolve().parent / "results"  # package data: see pyproject.toml
 
 
-def run(name: str, which: str | None = None, device=None, seed: int = 0) -> dict:
-    """Train model ``name`` with its recipe for budget ``which`` (see ``cnnbook.recipes.fit``);
-    return the result record."""
-    result = fit(name, which, device=device, seed=seed)
+def run(name: str, budget: str | None = None, device=None, seed: int = 0) -> dict:
+    """Train model ``name`` with its recipe for ``budget`` (see ``cnnbook.recipes.fit``); return
+    the result record. A run interrupted with Ctrl-C is not a result: it raises
+    ``KeyboardInterrupt`` again, after training has stopped."""
+    result = fit(name, budget, device=device, seed=seed)
+    if result.history.stopped is not None:
+        raise KeyboardInterrupt(result.history.stopped)
     return {
         "model": name,
         "budget": result.recipe.budget,
@@ -61,7 +64,7 @@ def finite(value):
     return value
 
 
-def check_writable(out: Path) -> None:
+def ensure_writable(out: Path) -> None:
     """Create directory ``out`` if needed and write and delete a probe file in it; raise
     ``OSError`` if it cannot hold the results."""
     out = Path(out)
@@ -82,15 +85,15 @@ def save(record: dict, out: Path) -> Path:
     return path
 
 
-def load_result(name: str, which: str = "full", directory: Path = RESULTS) -> dict | None:
-    """The saved record of model ``name`` under budget ``which``, or None if none was run."""
-    path = Path(directory) / f"{name}-{which}.json"
+def load_result(name: str, budget: str = "full", directory: Path = RESULTS) -> dict | None:
+    """The saved record of model ``name`` under ``budget``, or None if none was run."""
+    path = Path(directory) / f"{name}-{budget}.json"
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def reference_table(name: str, published, history, which: str, directory: Path = RESULTS) -> str:
+def reference_table(name: str, published, history, budget: str, directory: Path = RESULTS) -> str:
     """d2l's published ``(loss, train acc, test acc)`` for model ``name``, this book's run
-    ``history`` under budget ``which``, and the saved full-budget run if there is one."""
+    ``history`` under ``budget``, and the saved full-budget run if there is one."""
 
     def number(value) -> str:
         return f"{value:6.3f}" if value is not None else f"{'nan':>6s}"
@@ -101,7 +104,7 @@ def reference_table(name: str, published, history, which: str, directory: Path =
     lines = [f"{'run':32s} {'loss':>6s} {'train':>6s} {'test':>6s}  hardware, time"]
     lines.append(row("d2l (published, full recipe)", *published, "GPU"))
     h = history
-    lines.append(row(f"this book, {which!r} budget", h.train_loss[-1], h.train_acc[-1],
+    lines.append(row(f"this book, {budget!r} budget", h.train_loss[-1], h.train_acc[-1],
                      h.test_acc[-1], f"{h.device}, {h.wall_time:.0f} s"))  # fmt: skip
     full = load_result(name, "full", directory)
     if full is None:
@@ -114,33 +117,35 @@ def reference_table(name: str, published, history, which: str, directory: Path =
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def rerun(argv=None) -> int:
+    """The command line: ``python -m cnnbook.reproduce [models] [--budget B] [--out DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "models",
         nargs="*",
         default=list(DEFAULT_MODELS),
-        help=f"any of {list(MODELS)} (default: {' '.join(DEFAULT_MODELS)})",
+        help=f"any of {list(RECIPES)} (default: {' '.join(DEFAULT_MODELS)})",
     )
-    parser.add_argument("--budget", choices=BUDGETS, default=None, help="default: $CNNBOOK_BUDGET")
+    parser.add_argument("--budget", choices=BUDGETS, default=None, help="default: as the device")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
-    args = parser.parse_args(argv)
-    unknown = [m for m in args.models if m not in MODELS]
+    options = parser.parse_args(argv)
+    unknown = [m for m in options.models if m not in RECIPES]
     if unknown:
-        parser.error(f"unknown model(s) {unknown}; choose from {list(MODELS)}")
+        parser.error(f"unknown model(s) {unknown}; choose from {list(RECIPES)}")
     try:
-        which = args.budget or budget()
+        budget = options.budget or default_budget()
     except ValueError as exc:
         parser.error(str(exc))
+    out = options.out.expanduser().resolve()  # `--out=~/runs`: the shell leaves the ~ to us
     try:
-        check_writable(args.out)
+        ensure_writable(out)
     except OSError as exc:
-        parser.error(f"--out {args.out} cannot hold the results: {exc}")
-    for name in args.models:
-        print(f"== {name}, budget {which!r}: {recipe(name, which)}", flush=True)
-        print(f"   wrote {save(run(name, which), args.out)}", flush=True)
+        parser.error(f"--out {out} cannot hold the results: {exc}")
+    for name in options.models:
+        print(f"== {name}, budget {budget!r}: {recipe(name, budget)}", flush=True)
+        print(f"   wrote {save(run(name, budget), out)}", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(rerun())

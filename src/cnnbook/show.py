@@ -58,13 +58,17 @@ def show_source(obj) -> Source:
 
 class Progress:
     """A one-line progress display: updated in place in a notebook (Jupyter or Colab; only the
-    final text is kept in the saved output), with carriage returns in a terminal, or silent
-    (``enabled=False``). ``every``: seconds between two redraws (``force=True`` redraws now)."""
+    final text is kept in the saved output), with carriage returns in a terminal; written to a
+    file or pipe (``python -m cnnbook.reproduce > log``), only the forced updates (one line per
+    epoch) and the final text, each on a line of its own; or silent (``enabled=False``).
+    ``every``: seconds between two redraws (``force=True`` redraws now)."""
 
     def __init__(self, enabled: bool = True, every: float = 0.5):
         self.mode = "off"
-        if enabled:
-            self.mode = "notebook" if in_notebook() else "terminal"
+        if enabled and in_notebook():
+            self.mode = "notebook"
+        elif enabled:
+            self.mode = "terminal" if sys.stdout.isatty() else "log"
         self.every, self.last, self.handle = every, -math.inf, None  # the first update shows
 
     def update(self, text: str, force: bool = False) -> None:
@@ -72,6 +76,10 @@ class Progress:
         if self.mode == "off" or (not force and now - self.last < self.every):
             return
         self.last = now
+        if self.mode == "log":
+            if force:
+                print(text, flush=True)
+            return
         if self.mode == "terminal":
             sys.stdout.write("\r" + text.ljust(100))
             sys.stdout.flush()

@@ -70,7 +70,7 @@ def _first_tensor(value):
     return None
 
 
-def _shape(value) -> tuple | None:
+def shape_of(value) -> tuple | None:
     tensor = _first_tensor(value)
     return None if tensor is None else tuple(tensor.shape)
 
@@ -97,7 +97,7 @@ def _count(parameters) -> int:
     return sum(p.numel() for p in parameters)
 
 
-def _check_input_shape(input_shape) -> tuple:
+def as_input_shape(input_shape) -> tuple:
     expected = "a shape of positive ints such as (1, 1, 28, 28)"
     if not isinstance(input_shape, (tuple, list, torch.Size)):
         raise TypeError(f"input_shape must be {expected}, got {type(input_shape).__name__}")
@@ -130,7 +130,7 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
     """
     if not isinstance(net, nn.Module):
         raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
-    input_shape = _check_input_shape(input_shape)
+    input_shape = as_input_shape(input_shape)
     tensors = chain(net.parameters(), net.buffers())
     first = next((t for t in tensors if t.is_floating_point()), None)
     device, dtype = (first.device, first.dtype) if first is not None else ("cpu", torch.float32)
@@ -141,7 +141,7 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
 
     def start(name):
         def hook(module, inputs):
-            running.append((name, _shape(inputs)))
+            running.append((name, shape_of(inputs)))
 
         return hook
 
@@ -152,7 +152,9 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
             if name in leaves:
                 params = _count(module.parameters(recurse=False))
                 rows.append(
-                    Row(name, type(module).__name__, _shape(output), params, _macs(module, output))
+                    Row(
+                        name, type(module).__name__, shape_of(output), params, _macs(module, output)
+                    )
                 )
 
         return hook
@@ -171,8 +173,14 @@ def layer_summary(net: nn.Module, input_shape) -> Summary:
             raise
         name, shape = running[-1]
         so_far = Summary(rows, input_shape, _count(net.parameters()))
+        hint = ""
+        if len(input_shape) == 3:  # the layers may have taken it as one unbatched example
+            hint = (
+                f"\n(input_shape {input_shape} has no batch dimension: if it is one image of "
+                f"{input_shape[0]} channel(s), pass (1, *input_shape) = {(1, *input_shape)})"
+            )
         raise ValueError(
-            f"{_where(name, modules[name])} fails on its input of shape {shape}: {exc}\n"
+            f"{_where(name, modules[name])} fails on its input of shape {shape}: {exc}{hint}\n"
             f"the layers that ran before it:\n{so_far}"
         ) from exc
     finally:
