@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 LINTED := src tests tools chapters _ext conftest.py
 
 .PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
-.PHONY: actionlint pdf site release post-release student
+.PHONY: actionlint pdf site release post-release student zh translations
 
 install: $(STAMP)
 
@@ -20,9 +20,21 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Static HTML from the committed outputs; warnings are errors.
-book: install
+# Static HTML from the committed outputs; warnings are errors. The English book in _build/html,
+# the Chinese one (zh/, written first by `make zh`) in _build/html/zh.
+JB_ZH := $(VENV)/bin/jupyter-book build zh --path-output _build/zh --warningiserror --nitpick --keep-going
+book: install zh
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+	$(JB_ZH) --builder html
+	rm -rf _build/html/zh && cp -r _build/zh/_build/html _build/html/zh
+
+# The Chinese edition's sources in zh/, from the English chapters and zh/translations/ (committed).
+zh: install
+	$(PY) tools/translate.py write
+
+# Every English cell or section whose Chinese translation is missing or out of date.
+translations: install
+	$(PY) tools/translate.py status
 
 lint: install actionlint
 	$(PY) -m ruff check $(LINTED)
@@ -44,12 +56,14 @@ test: lint unit nbval book pdf book-check
 # Re-run every notebook top to bottom in a fresh kernel and save it in place.
 execute: install
 	$(PY) tools/notebooks.py execute $(NOTEBOOKS)
+	$(PY) tools/translate.py write
 
 # Rewrite every notebook's Colab cell from the repository URL and branch in _config.yml, and the
 # book's addresses in README.md and intro.md.
 bootstrap: install
 	$(PY) tools/notebooks.py bootstrap $(NOTEBOOKS)
 	$(PY) tools/links.py
+	$(PY) tools/translate.py write
 
 # The student edition: every chapter without its solutions, in _build/student/chapters/.
 student: install
@@ -66,15 +80,18 @@ reproduce: install
 actionlint: install
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
-# The whole book as one PDF, _build/pdf/cnnbook.pdf: the single-page HTML build, printed by
-# headless Chromium (Debian's chromium, or the one named by CNNBOOK_CHROMIUM).
-pdf: install
+# The whole book as one PDF, _build/pdf/cnnbook.pdf (and the Chinese one, cnnbook-zh.pdf, with
+# the CJK fonts of Debian's fonts-noto-cjk): the single-page HTML build, printed by headless
+# Chromium (Debian's chromium, or the one named by CNNBOOK_CHROMIUM).
+pdf: install zh
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going --builder singlehtml
 	$(PY) tools/pdf.py
+	$(JB_ZH) --builder singlehtml
+	$(PY) tools/pdf.py _build/zh/_build/singlehtml/intro.html -o _build/pdf/cnnbook-zh.pdf
 
 # The site as GitHub Pages serves it: the HTML book with the PDF beside it.
 site: book pdf
-	cp _build/pdf/cnnbook.pdf _build/html/
+	cp _build/pdf/cnnbook.pdf _build/pdf/cnnbook-zh.pdf _build/html/
 
 # `make release VERSION=0.2.0`: version, Colab ref and tag in one commit; `make post-release` then
 # points the notebooks back at the branch. Nothing is pushed (README: Releases).

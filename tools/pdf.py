@@ -2,18 +2,23 @@
 
     jupyter-book build . --builder singlehtml   # _build/singlehtml/intro.html
     python tools/pdf.py                         # _build/pdf/cnnbook.pdf
+    python tools/pdf.py _build/zh/_build/singlehtml/intro.html -o _build/pdf/cnnbook-zh.pdf
 
 The page is opened as a file (the book needs no network: MathJax is served from the site), every
 formula is typeset before printing, and a print style sheet hides the navigation and buttons and
 starts each chapter on a new page; what the HTML folds (the code of the answers) prints unfolded.
-Chromium is Debian's (``/usr/bin/chromium``), or the one named by ``$CNNBOOK_CHROMIUM``.
+Chromium is Debian's (``/usr/bin/chromium``), or the one named by ``$CNNBOOK_CHROMIUM``. A page
+in Chinese (``<html lang="zh-…">``, the Chinese edition) is only printed where fontconfig has a
+Chinese font (Debian's ``fonts-noto-cjk``): without one, Chromium would print empty boxes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,6 +62,30 @@ def chromium() -> str:
     return path
 
 
+def page_language(source: Path) -> str:
+    """The ``lang`` of the page's ``<html>`` element ("" if it has none)."""
+    head = Path(source).read_text(encoding="utf-8")[:2000]
+    found = re.search(r"<html[^>]*\blang=\"([^\"]*)\"", head)
+    return found.group(1) if found else ""
+
+
+def check_fonts(language: str) -> None:
+    """For a Chinese page, fail unless fontconfig knows a font with Chinese glyphs."""
+    if not language.lower().startswith("zh"):
+        return
+    fc_list = shutil.which("fc-list")
+    found = ""
+    if fc_list:
+        found = subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True
+        ).stdout
+    if not found.strip():
+        raise RuntimeError(
+            f"the page is in {language} but no Chinese font is installed: "
+            "install Debian's `fonts-noto-cjk` package (.ci/run does)"
+        )
+
+
 def print_pdf(source: Path = SOURCE, output: Path = OUTPUT, timeout_s: float = 120) -> Path:
     """Print the single-page book ``source`` to ``output`` and return ``output``."""
     from playwright.sync_api import sync_playwright
@@ -66,6 +95,7 @@ def print_pdf(source: Path = SOURCE, output: Path = OUTPUT, timeout_s: float = 1
         raise FileNotFoundError(
             f"{source} does not exist: build it with `jupyter-book build . --builder singlehtml`"
         )
+    check_fonts(page_language(source))
     output.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:  # a fresh, temporary profile every time
         browser = p.chromium.launch(executable_path=chromium(), headless=True, args=ARGS)
