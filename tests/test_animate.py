@@ -69,8 +69,8 @@ def test_multi_in_adds_channel_by_channel():
 
 @pytest.mark.parametrize("mode", ["max", "avg"])
 def test_pool_frames_end_with_pool2d(mode):
-    check_frames(pool_frames(X, 3, 1, mode, padding=1), pool2d(X, 3, 1, 1, mode))
-    ints = pool_frames(X.long(), 2, 2, mode)  # integer inputs: pool2d's own arithmetic
+    check_frames(pool_frames(X, 3, 1, 1, mode), pool2d(X, 3, 1, 1, mode))
+    ints = pool_frames(X.long(), 2, 2, 0, mode)  # integer inputs: pool2d's own arithmetic
     check_frames(ints, pool2d(X.long(), 2, 2, 0, mode))
 
 
@@ -78,7 +78,7 @@ def test_every_animation_shows_its_frames():
     Xm, Km = torch.stack([X[:3, :3], -X[:3, :3]]), torch.stack([K, K.T])
     multi = animate_multi_in(Xm, Km)
     torch.testing.assert_close(multi.frames[-1].output, corr2d_multi_in(Xm, Km))
-    pool = animate_pool(X, 2, 2, "avg")
+    pool = animate_pool(X, 2, 2, mode="avg")
     torch.testing.assert_close(pool.frames[-1].output, pool2d(X, 2, 2, 0, "avg"))
     for anim in (multi, pool):
         assert anim.html.count("data:image/png;base64,") == len(anim.frames) + 1  # + the still
@@ -148,5 +148,19 @@ def test_arguments_are_checked():
         animate_pool(X, 2, mode="sum")
     with pytest.raises(ValueError, match="padding"):
         animate_pool(X, 2, padding=2)
-    with pytest.raises(TypeError):
-        animate_pool(X, 2, 2, "max", 1)  # padding is a keyword: pool2d puts it before mode
+    with pytest.raises(TypeError, match="padding"):
+        animate_pool(X, 2, 2, "max")  # pool2d's order: padding comes before the mode
+    assert animate_pool(X, 3, 2, 1, "avg").frames[-1].output.equal(pool2d(X, 3, 2, 1, "avg"))
+
+
+def test_the_alt_text_says_what_the_animation_computes(conv):
+    [img] = re.findall(r"<img [^>]*>", conv.html)
+    alt = re.search(r'alt="([^"]*)"', img)[1]
+    assert f"{len(conv.frames)} steps" in alt
+    assert "4×4 input" in alt and "2×2 kernel (rows 1 0; -1 2)" in alt and "stride 2" in alt
+    assert "padded with 1 cell of zeros" in alt
+    assert (
+        "rows " + "; ".join(" ".join(str(int(v)) for v in row) for row in corr2d(X, K, 2, 1)) in alt
+    )
+    pool = animate_pool(X, 2, 2, mode="avg")
+    assert "Average pooling with a 2×2 window and stride 2" in pool.html

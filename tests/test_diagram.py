@@ -5,8 +5,10 @@ import matplotlib.pyplot as plt
 import pytest
 from torch import nn
 
-from cnnbook.diagram import WIDTH, blocks, compare_networks, draw_network
-from cnnbook.models import VGG11_SLIM_ARCH, AlexNet, LeNet, LeNetModern, vgg, vgg_block
+from cnnbook.conv import OneChannelConv2d
+from cnnbook.diagram import WIDTH, blocks, compare_networks, draw_network, kind, label
+from cnnbook.models import VGG, VGG11_SLIM_ARCH, AlexNet, LeNet, LeNetModern, vgg_block
+from cnnbook.plot import alt_text
 from cnnbook.summary import layer_summary
 
 matplotlib.use("Agg")
@@ -42,7 +44,7 @@ def test_changing_a_layer_changes_the_figure():
     [
         (LeNet(), (2, 1, 28, 28)),
         (LeNetModern(), (2, 1, 28, 28)),
-        (vgg(VGG11_SLIM_ARCH), (1, 1, 32, 32)),
+        (VGG(VGG11_SLIM_ARCH), (1, 1, 32, 32)),
     ],
 )
 def test_shapes_are_layer_summary_shapes(net, input_shape):
@@ -104,3 +106,68 @@ def test_draw_network_on_given_axes_and_errors():
         compare_networks([])
     with pytest.raises(ValueError, match="fails on its input"):
         draw_network(LeNet(), (1, 1, 5, 5))
+
+
+class RowPool(nn.Module):
+    """A layer of one's own whose name says Pool: no kernel_size, no stride."""
+
+    def forward(self, x):
+        return x.amax(dim=2, keepdim=True)
+
+
+@pytest.mark.parametrize(
+    "layer, shape, expected",
+    [
+        (nn.LPPool2d(2, 3), (1, 2, 9, 9), "LPPool 3×3, s3, norm 2"),
+        (nn.FractionalMaxPool2d(3, output_size=5), (1, 2, 12, 12), "FractionalMaxPool 3×3 to 5×5"),
+        (
+            nn.FractionalMaxPool2d(2, output_ratio=0.5),
+            (1, 2, 12, 12),
+            "FractionalMaxPool 2×2 to 0.5 of the input",
+        ),
+        (RowPool(), (1, 2, 6, 6), "RowPool"),
+        (nn.MaxPool1d(3), (1, 2, 9), "MaxPool 3, s3"),
+        (nn.AvgPool3d(2), (1, 2, 4, 4, 4), "AvgPool 2×2×2, s2"),
+        (nn.AdaptiveAvgPool1d(4), (1, 2, 9), "AdaptiveAvgPool to 4"),
+        (nn.AdaptiveMaxPool2d((None, 3)), (1, 2, 9, 9), "AdaptiveMaxPool to same×3"),
+        (nn.Conv1d(1, 2, 3), (1, 1, 9), "Conv 3, 2"),
+        (nn.Conv1d(1, 2, 3, stride=2, padding=1), (1, 1, 9), "Conv 3, 2, s2, p1"),
+        (nn.Conv3d(1, 2, 3), (1, 1, 5, 5, 5), "Conv 3×3×3, 2"),
+        (nn.ConvTranspose2d(2, 4, 2, stride=2), (1, 2, 4, 4), "ConvTranspose 2×2, 4, s2"),
+    ],
+)
+def test_every_layer_gets_a_label_of_its_own_dimensions_and_never_a_crash(layer, shape, expected):
+    net = nn.Sequential(layer)
+    [_, block] = blocks(net, shape)
+    assert block.label.startswith(expected), block.label
+    assert block.label in texts(draw_network(net, shape))
+
+
+def test_kinds_come_from_the_classes_not_the_names():
+    assert kind(RowPool()) == "other"  # "Pool" in a name is not a pooling layer
+    assert kind(nn.LPPool2d(2, 2)) == kind(nn.FractionalMaxPool2d(2, output_size=3)) == "pool"
+    conv = OneChannelConv2d((2, 3))
+    assert kind(conv) == "conv" and label(conv) == "Conv 2×3, 1"
+
+    class Conv2D(nn.Module):  # the old class name alone no longer makes a convolution
+        def forward(self, x):
+            return x
+
+    assert kind(Conv2D()) == "other"
+
+
+def test_a_diagram_alt_text_is_its_blocks_in_words():
+    fig = draw_network(LeNet(), (1, 1, 28, 28))
+    text = alt_text(fig)
+    assert text.startswith("Diagram of LeNet")
+    for block in blocks(LeNet(), (1, 1, 28, 28)):
+        assert f"{block.label}" in text and block.shape_text in text
+    assert text.index("Conv 5×5, 6, p2 + Sigmoid") < text.index("Dense 10, out 10")
+    both = alt_text(
+        compare_networks(
+            [("LeNet", LeNet(), (1, 1, 28, 28)), ("AlexNet", AlexNet(), (1, 1, 65, 65))]
+        )
+    )
+    assert "LeNet and AlexNet" in both and "Conv 11×11, 96, s4, p1 + ReLU" in both
+    small = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
+    assert "2×6×6" in alt_text(draw_network(small, (1, 1, 8, 8), title="tiny"))

@@ -1,12 +1,24 @@
 """Figures: training curves that say something after one epoch or many, kernels in a labelled
-grid of a sensible size."""
+grid of a sensible size, maps on their own or one shared scale; every figure with an alt text
+written from what it draws, which IPython publishes with the image."""
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from cnnbook.plot import plot_history, show_kernels
+from cnnbook.plot import (
+    alt_metadata,
+    alt_text,
+    describe_figure,
+    figure,
+    plot_confusion,
+    plot_history,
+    register_alt_formatter,
+    show_images,
+    show_kernels,
+    show_maps,
+)
 from cnnbook.train import History
 
 matplotlib.use("Agg")
@@ -88,3 +100,93 @@ def test_show_kernels_draws_each_kernel_on_its_own_symmetric_scale():
 def test_show_kernels_refuses_a_weight_that_is_not_4d(weight):
     with pytest.raises(ValueError, match="weight must be a convolution weight"):
         show_kernels(weight)
+
+
+def test_show_maps_states_each_scale_or_shares_one():
+    image = torch.tensor([[0.0, 0.5], [1.0, 0.5]])
+    blurred = image * 0.5  # half as bright: on their own scales the two would look the same
+    own = show_maps([image, blurred], ["image", "half"])
+    assert [ax.get_images()[0].get_clim() for ax in own.axes] == [(0, 1.0), (0, 0.5)]
+    assert [ax.get_xlabel() for ax in own.axes] == ["black 1", "black 0.5"]
+    shared = show_maps([image, blurred], ["image", "half"], shared=True)
+    maps = [ax for ax in shared.axes if ax.get_title()]
+    assert [ax.get_images()[0].get_clim() for ax in maps] == [(0, 1.0), (0, 1.0)]
+    assert len(shared.axes) == 3 and "one scale" in shared.axes[2].get_ylabel()  # a colour bar
+    signed = show_maps([image, -blurred], ["image", "negative"], shared=True)
+    assert [ax.get_images()[0].get_clim() for ax in signed.axes[:2]] == [(-1.0, 1.0)] * 2
+    assert "one scale from -1 to 1" in alt_text(signed)
+    assert "each its own scale" in alt_text(own) and "one scale from 0 to 1" in alt_text(shared)
+    with pytest.raises(ValueError, match="titles"):
+        show_maps([image, blurred], ["only one"])
+    with pytest.raises(TypeError, match="shared"):
+        show_maps([image], ["image"], shared="yes")
+
+
+def test_every_figure_function_describes_what_it_draws():
+    images = torch.zeros(3, 28, 28)
+    confusion = torch.tensor([[5, 1, 0], [3, 4, 0], [0, 0, 7]])
+    h = history(3)
+    texts = {
+        "images": alt_text(show_images(images, 1, 3, titles=["coat", "bag", "shirt"])),
+        "maps": alt_text(show_maps([images[0], -images[1] - 1], ["a", "b"])),
+        "history": alt_text(plot_history(h, "LeNet")),
+        "one epoch": alt_text(plot_history(history(1))),
+        "confusion": alt_text(plot_confusion(confusion, ["x", "y", "z"])),
+        "kernels": alt_text(show_kernels(torch.randn(6, 1, 5, 5), title="conv1")),
+    }
+    assert "3 grey images (28×28 pixels each" in texts["images"]
+    assert "coat; bag; shirt" in texts["images"]
+    assert (
+        "a (28×28, values 0 to 0)" in texts["maps"]
+        and "b (28×28, values -1 to -1)" in texts["maps"]
+    )
+    assert texts["history"].startswith("LeNet: training curves of 3 epochs on cpu")
+    assert (
+        f"{h.test_acc[-1]:.3f}" in texts["history"] and f"{h.train_acc[-1]:.3f}" in texts["history"]
+    )
+    assert "after 1 epoch: train 0.500, test 0.600" in texts["one epoch"]
+    assert (
+        "20 examples over 3 classes" in texts["confusion"]
+        and "16 right (0.800)" in texts["confusion"]
+    )
+    assert "y taken for x 3 times" in texts["confusion"]
+    assert (
+        texts["kernels"].startswith("conv1: a grid of 6 convolution kernels")
+        and "5×5" in texts["kernels"]
+    )
+
+
+def test_describe_records_an_alt_text_and_checks_it():
+    fig = figure(2, 2)
+    assert alt_text(fig) is None and alt_metadata(fig) == {}
+    assert describe_figure(fig, "  a line\n across ") is fig
+    assert alt_text(fig) == "a line across"
+    assert alt_metadata(fig)["image/png"] == {"alt": "a line across"}
+    with pytest.raises(ValueError, match="text"):
+        describe_figure(fig, " ")
+    with pytest.raises(TypeError, match="fig"):
+        describe_figure("a figure", "text")
+
+
+def test_ipython_publishes_the_alt_text_with_the_image():
+    """The real display path: IPython's formatters, then display(), as the inline backend calls
+    it for every figure a cell leaves open."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    class Shell:  # what register_alt_formatter needs of a shell: IPython's own formatters
+        display_formatter = formatters.DisplayFormatter()
+
+    shell = Shell()
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(Figure, lambda fig: "PNG")  # as matplotlib's inline backend registers
+    assert register_alt_formatter(shell)
+    fig = show_images(torch.zeros(2, 4, 4), 1, 2, titles=["coat", "bag"])
+    data, metadata = shell.display_formatter.format(fig)
+    assert data["image/png"] == "PNG" and data["text/plain"].startswith("<Figure size")
+    assert metadata["image/png"] == {"alt": alt_text(fig)}
+    plain = Figure()
+    FigureCanvasAgg(plain)
+    assert "image/png" not in shell.display_formatter.format(plain)[1]  # not described: no alt
+    assert not register_alt_formatter()  # no IPython running here: nothing to register with

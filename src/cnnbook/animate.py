@@ -3,7 +3,7 @@ number computed by the function it shows:
 
     animate_conv(X, K, stride=1, padding=0)               corr2d
     animate_multi_in(X, K)                                 corr2d_multi_in, channel by channel
-    animate_pool(X, kernel_size, stride=1, mode="max")     pool2d
+    animate_pool(X, kernel_size, stride=1, padding=0, mode="max")   pool2d
 
 and ``conv_frames``, ``multi_in_frames``, ``pool_frames``: the same frames' numbers alone.
 
@@ -20,32 +20,19 @@ import hashlib
 import io
 import re
 import tempfile
+from html import escape
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from matplotlib.animation import HTMLWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .conv import check_tensor, conv_output_shape, corr2d, pair
-from .figures import (
-    COLORS,
-    canvas,
-    check_mode,
-    correlation_term,
-    draw_correlation,
-    draw_multi_in,
-    draw_pooling,
-    extent,
-    factor,
-    fit,
-    number,
-    pooling_input,
-    pooling_term,
-)
+from .cells import COLORS, canvas, cell_text, extent, factor, size_text, size_to_content
+from .conv import corr2d
+from .layouts import CorrelationLayout, MultiInLayout, PoolingLayout
 from .pool import pool2d
 
 DPI = 100  # a 5 x 5 input with a 3 x 3 kernel makes frames of ~500 x 300 pixels
@@ -131,14 +118,14 @@ def render(draw, count: int, alt: str, interval: int = INTERVAL) -> tuple[str, c
     def frame_figure(k):
         figure = Figure(facecolor="white")
         FigureCanvasAgg(figure)
-        return fit(figure, draw(figure, k), limits)
+        return size_to_content(figure, draw(figure, k), limits)
 
     writer = HTMLWriter(fps=1000 / interval, embed_frames=True, default_mode="once")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "animation.html")
         with writer.saving(fig, path, DPI):
             for k in range(count):
-                fit(fig, draw(fig, k), limits)
+                size_to_content(fig, draw(fig, k), limits)
                 writer.grab_frame(**PNG)
         html = path.read_text(encoding="utf-8")
     html = re.sub(r'(data:image/png;base64,)([^"]*)', lambda m: m[1] + compress(m[2]), html)
@@ -170,12 +157,12 @@ def self_contained(html: str, still: str, alt: str, content: str) -> str:
     page = re.sub(r"data:image/png;base64,[^\"]*", "", html.replace(random_id, ""))
     stable = "cnnbook" + hashlib.sha256((content + page).encode()).hexdigest()[:16]
     html = html.replace(random_id, stable)
-    alt = alt.replace('"', "'")
-    img = f'<img id="_anim_img{stable}" alt="{alt}" src="data:image/png;base64,{still}">'
+    img = f'<img id="_anim_img{stable}" alt="{escape(alt)}" src="data:image/png;base64,{still}">'
     return html.replace(f'<img id="_anim_img{stable}">', img)
 
 
-def check_count(count: int) -> None:
+def frame_limit(count: int) -> None:
+    """Refuse an animation of more than ``MAX_FRAMES`` frames."""
     if count > MAX_FRAMES:
         raise ValueError(
             f"this animation would have {count} frames, more than {MAX_FRAMES}: use a smaller "
@@ -197,22 +184,20 @@ def _nan_like(shape, dtype) -> torch.Tensor:
 def conv_frames(X, K, stride=1, padding=0) -> list[Frame]:
     """One :class:`Frame` per output of ``corr2d(X, K, stride, padding)``, row by row: the
     window's value is ``corr2d`` of that window of the padded ``X (h, w)`` with ``K (kh, kw)``."""
-    check_tensor(X, "X", 2, "(h, w)")
-    check_tensor(K, "K", 2, "(kh, kw)")
-    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
-    h_out, w_out = conv_output_shape(X.shape, K.shape, stride, padding)
-    check_count(h_out * w_out)
-    Xp = F.pad(X, (padding[1], padding[1], padding[0], padding[0]))
-    kh, kw = K.shape
-    output = _nan_like((h_out, w_out), torch.result_type(X, K))
+    return _conv_steps(CorrelationLayout(X, K, stride, padding))
+
+
+def _conv_steps(layout: CorrelationLayout) -> list[Frame]:
+    (h_out, w_out), (sh, sw) = layout.output.shape, layout.stride
+    frame_limit(h_out * w_out)
+    output = _nan_like((h_out, w_out), layout.output.dtype)
     frames = []
     for i in range(h_out):
         for j in range(w_out):
-            top, left = i * stride[0], j * stride[1]
-            value = corr2d(Xp[top : top + kh, left : left + kw], K)[0, 0]
+            value = corr2d(layout.window(i, j), layout.K)[0, 0]
             output = output.clone()
             output[i, j] = value
-            frames.append(Frame((i, j), (top, left), value.item(), output))
+            frames.append(Frame((i, j), (i * sh, j * sw), value.item(), output))
     return frames
 
 
@@ -220,20 +205,19 @@ def multi_in_frames(X, K) -> list[Frame]:
     """One :class:`Frame` per output of ``corr2d_multi_in(X, K)`` and input channel: for each
     output position, channel by channel, ``corr2d`` of channel ``c``'s window with ``K[c]`` is
     added to the running sum. ``X (c_i, h, w)``, ``K (c_i, kh, kw)``."""
-    check_tensor(X, "X", 3, "(c_i, h, w)")
-    check_tensor(K, "K", 3, "(c_i, kh, kw)")
-    if X.shape[0] != K.shape[0] or X.shape[0] == 0:
-        raise ValueError(f"X has {X.shape[0]} channels but K has kernels for {K.shape[0]}")
-    c_i, kh, kw = K.shape
-    h_out, w_out = conv_output_shape(X.shape[1:], (kh, kw))
-    check_count(c_i * h_out * w_out)
-    dtype = torch.result_type(X, K)
+    return _multi_in_steps(MultiInLayout(X, K))
+
+
+def _multi_in_steps(layout: MultiInLayout) -> list[Frame]:
+    (c_i, kh, kw), (h_out, w_out) = layout.K.shape, layout.output.shape
+    frame_limit(c_i * h_out * w_out)
+    dtype = layout.output.dtype
     output, parts = _nan_like((h_out, w_out), dtype), _nan_like((c_i, h_out, w_out), dtype)
     frames = []
     for i in range(h_out):
         for j in range(w_out):
             for c in range(c_i):
-                value = corr2d(X[c, i : i + kh, j : j + kw], K[c])[0, 0]
+                value = corr2d(layout.X[c, i : i + kh, j : j + kw], layout.K[c])[0, 0]
                 output, parts = output.clone(), parts.clone()
                 parts[c, i, j] = value
                 output[i, j] = value if c == 0 else output[i, j] + value
@@ -241,31 +225,29 @@ def multi_in_frames(X, K) -> list[Frame]:
     return frames
 
 
-def pool_frames(X, kernel_size, stride=1, mode="max", *, padding=0) -> list[Frame]:
-    """One :class:`Frame` per output of ``pool2d(X, kernel_size, stride, padding, mode)``, row
-    by row: the window's value is ``pool2d`` of that window of ``X (h, w)``, padded as
-    ``pool2d`` pads it."""
-    check_tensor(X, "X", 2, "(h, w)")
-    check_mode(mode)
-    window, stride = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
-    padding = pair(padding, "padding", 0)
-    h_out, w_out = pool2d(X, window, stride, padding, mode).shape  # checks every argument
-    check_count(h_out * w_out)
-    Xp = pooling_input(X, padding, mode)
-    output = _nan_like((h_out, w_out), X.dtype)
+def pool_frames(X, kernel_size, stride=1, padding=0, mode="max") -> list[Frame]:
+    """One :class:`Frame` per output of ``pool2d(X, kernel_size, stride, padding, mode)`` (the
+    same arguments, in the same order), row by row: the window's value is ``pool2d`` of that
+    window of ``X (h, w)``, padded as ``pool2d`` pads it."""
+    return _pool_steps(PoolingLayout(X, kernel_size, stride, padding, mode))
+
+
+def _pool_steps(layout: PoolingLayout) -> list[Frame]:
+    (h_out, w_out), (sh, sw) = layout.output.shape, layout.stride
+    frame_limit(h_out * w_out)
+    output = _nan_like((h_out, w_out), layout.output.dtype)
     frames = []
     for i in range(h_out):
         for j in range(w_out):
-            top, left = i * stride[0], j * stride[1]
-            value = pool2d(Xp[top : top + window[0], left : left + window[1]], window, mode=mode)
+            value = pool2d(layout.window(i, j), layout.kernel_size, mode=layout.mode)[0, 0]
             output = output.clone()
-            output[i, j] = value[0, 0]
-            frames.append(Frame((i, j), (top, left), value[0, 0].item(), output))
+            output[i, j] = value
+            frames.append(Frame((i, j), (i * sh, j * sw), value.item(), output))
     return frames
 
 
 # ---------------------------------------------------------------------------------------------
-# The animations: the frames drawn as the pictures of cnnbook.figures draw them.
+# The animations: the frames drawn with the layouts of the still pictures.
 
 
 def animate_conv(X, K, stride=1, padding=0) -> Animation:
@@ -273,26 +255,20 @@ def animate_conv(X, K, stride=1, padding=0) -> Animation:
     input ``X (h, w)`` (padding shaded) and each frame adds the sum of products of the window
     and ``K (kh, kw)`` (see :func:`conv_frames`). The last frame's ``output`` is
     ``corr2d(X, K, stride, padding)``."""
-    frames = conv_frames(X, K, stride, padding)
-    stride, padding = pair(stride, "stride", 1), pair(padding, "padding", 0)
-    Xp = F.pad(X, (padding[1], padding[1], padding[0], padding[0]))
-    (kh, kw), (h_out, w_out) = K.shape, frames[0].output.shape
-    width = Xp.shape[1] + 1.5 + kw + 1.5 + w_out
-    height = max(Xp.shape[0], kh, h_out)
-    settings = f"stride {_pair_text(stride)}, padding {_pair_text(padding)}"
+    layout = CorrelationLayout(X, K, stride, padding)
+    frames = _conv_steps(layout)
+    settings = f"stride {size_text(layout.stride)}, padding {size_text(layout.padding)}"
 
     def draw(fig, k):
-        (i, j), (top, left), value, out = frames[k][:4]
-        window = Xp[top : top + kh, left : left + kw]
-        notes = [(correlation_term(window, K, i, j, value), COLORS[0])]
-        title = f"corr2d, {settings}: " + _step(k, frames)
-        fig, ax = canvas(width, height, title, notes, fig)
-        draw_correlation(ax, X, K, out, stride, padding, [(i, j)])
+        position, _, value, out = frames[k][:4]
+        notes = [(layout.term(*position, value), COLORS[0])]
+        title = f"corr2d, {settings}: step {k + 1} of {len(frames)}"
+        fig, ax = canvas(layout.width, layout.height, title, notes, fig)
+        layout.draw(ax, out, [position])
         return ax
 
-    alt = f"cross-correlation of a {_shape(X)} input with a {_shape(K)} kernel, step by step"
-    html, frame_figure = render(draw, len(frames), alt)
-    return Animation(html, frames, frame_figure)
+    alt = f"Cross-correlation step by step, one output per step ({len(frames)} steps, row by row)"
+    return _animation(draw, frames, f"{alt}: {layout.words()}.")
 
 
 def animate_multi_in(X, K) -> Animation:
@@ -300,63 +276,46 @@ def animate_multi_in(X, K) -> Animation:
     channel ``X[c]`` adds its part (``corr2d`` of its window with its kernel ``K[c]``) to the
     running sum (see :func:`multi_in_frames`). ``X (c_i, h, w)``, ``K (c_i, kh, kw)``; the last
     frame's ``output`` is ``corr2d_multi_in(X, K)``."""
-    frames = multi_in_frames(X, K)
-    c_i, kh, kw = K.shape
-    h_out, w_out = frames[0].output.shape
-    row = max(X.shape[1], kh, h_out)
-    width = X.shape[2] + 1.5 + kw + 1.5 + w_out + 1.5 + w_out
-    height = c_i * row + (c_i - 1) * 1.4
+    layout = MultiInLayout(X, K)
+    frames = _multi_in_steps(layout)
+    c_i = K.shape[0]
 
     def draw(fig, k):
         (i, j), _, _, out, c, done = frames[k]
         terms = " + ".join(factor(done[d, i, j]) for d in range(c + 1))
         if c == c_i - 1:
-            note = f"out[{i}, {j}] = {terms} = {number(out[i, j])}"
+            note = f"out[{i}, {j}] = {terms} = {cell_text(out[i, j])}"
         else:
-            note = f"out[{i}, {j}] so far: " + (f"{terms} = " if c else "") + number(out[i, j])
-        title = f"channel {c} adds its part to out[{i}, {j}]: " + _step(k, frames)
-        fig, ax = canvas(width, height, title, [(note, COLORS[0])], fig)
-        draw_multi_in(ax, X, K, done, out, (i, j), active=c)
+            note = f"out[{i}, {j}] so far: " + (f"{terms} = " if c else "") + cell_text(out[i, j])
+        title = f"channel {c} adds its part to out[{i}, {j}]: step {k + 1} of {len(frames)}"
+        fig, ax = canvas(layout.width, layout.height, title, [(note, COLORS[0])], fig)
+        layout.draw(ax, out, [(i, j)], done, c)
         return ax
 
-    alt = f"{c_i} input channels cross-correlated with their kernels and summed, step by step"
-    html, frame_figure = render(draw, len(frames), alt)
-    return Animation(html, frames, frame_figure)
+    alt = f"{c_i} input channels cross-correlated with their kernels and summed, one channel's "
+    alt += f"part per step ({len(frames)} steps)"
+    return _animation(draw, frames, f"{alt}: {layout.words()}.")
 
 
-def animate_pool(X, kernel_size, stride=1, mode="max", *, padding=0) -> Animation:
-    """``pool2d(X, kernel_size, stride, padding, mode)`` one output at a time: each frame pools
-    one window of ``X (h, w)`` with ``pool2d`` (see :func:`pool_frames`; the maximum in bold).
-    ``stride`` defaults to 1 as in :func:`pool2d`; ``padding`` is a keyword. The last frame's
-    ``output`` is ``pool2d(X, kernel_size, stride, padding, mode)``."""
-    frames = pool_frames(X, kernel_size, stride, mode, padding=padding)
-    window, stride = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
-    padding = pair(padding, "padding", 0)
-    Xp = pooling_input(X, padding, mode)
-    h_out, w_out = frames[0].output.shape
-    width, height = Xp.shape[1] + 2.5 + w_out, max(Xp.shape[0], h_out)
-    name = "max" if mode == "max" else "average"
+def animate_pool(X, kernel_size, stride=1, padding=0, mode="max") -> Animation:
+    """``pool2d(X, kernel_size, stride, padding, mode)`` (the same arguments, in the same order)
+    one output at a time: each frame pools one window of ``X (h, w)`` with ``pool2d`` (see
+    :func:`pool_frames`; the maximum in bold). The last frame's ``output`` is ``pool2d``'s."""
+    layout = PoolingLayout(X, kernel_size, stride, padding, mode)
+    frames = _pool_steps(layout)
 
     def draw(fig, k):
-        (i, j), (top, left), value, out = frames[k][:4]
-        cells = Xp[top : top + window[0], left : left + window[1]]
-        notes = [(pooling_term(cells, mode, i, j, value), COLORS[0])]
-        fig, ax = canvas(width, height, f"{name} pooling: " + _step(k, frames), notes, fig)
-        draw_pooling(ax, X, out, window, stride, padding, mode, [(i, j)])
+        position, _, value, out = frames[k][:4]
+        notes = [(layout.term(*position, value), COLORS[0])]
+        title = f"{layout.name} pooling: step {k + 1} of {len(frames)}"
+        fig, ax = canvas(layout.width, layout.height, title, notes, fig)
+        layout.draw(ax, out, [position])
         return ax
 
-    alt = f"{name} pooling of a {_shape(X)} input, window by window"
+    alt = f"{layout.words().capitalize()}, one window per step ({len(frames)} steps, row by row)."
+    return _animation(draw, frames, alt)
+
+
+def _animation(draw, frames, alt: str) -> Animation:
     html, frame_figure = render(draw, len(frames), alt)
     return Animation(html, frames, frame_figure)
-
-
-def _step(k: int, frames) -> str:
-    return f"step {k + 1} of {len(frames)}"
-
-
-def _pair_text(p) -> str:
-    return str(p[0]) if p[0] == p[1] else f"{p[0]}×{p[1]}"
-
-
-def _shape(t) -> str:
-    return "×".join(str(d) for d in t.shape)

@@ -17,7 +17,7 @@ from matplotlib.colors import Normalize
 from torch import nn
 
 from . import args
-from .plot import describe, figure
+from .plot import describe_figure, figure
 
 CMAP = "turbo"  # 0 (no evidence) blue, 1 (the strongest) red
 ALPHA = 0.75  # opacity of the colour where a map is 1; it fades to 0 with the map
@@ -175,7 +175,7 @@ def show_cam(images, maps, titles=None, scale: float = 1.6):
     bar.set_label("evidence for the class\n(0 none, 1 strongest)", fontsize=7)
     bar.ax.tick_params(labelsize=7)
     fig.tight_layout(pad=0.4)
-    return describe(fig, _cam_words(maps, titles))
+    return describe_figure(fig, _cam_words(maps, titles))
 
 
 def _cam_words(maps, titles) -> str:

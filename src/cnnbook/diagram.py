@@ -10,14 +10,20 @@ it: "Conv 3×3, 64, p1 + ReLU"), coloured by kind, with the shape of the data be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 from torch import nn
+from torch.nn.modules import pooling
 from torch.nn.modules.batchnorm import _NormBase
+from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
 from torch.nn.modules.dropout import _DropoutNd
 
-from .plot import figure
+from . import args
+from .cells import shape_text, size_text
+from .conv import OneChannelConv2d
+from .plot import alt_text, describe_figure, figure
 from .summary import layer_summary
 
 KINDS = {  # kind: (fill colour, what the legend says)
@@ -34,6 +40,22 @@ WIDTH = 3.0  # inches per network
 BLOCK = (2.3, 0.25)  # a block's width and height, inches
 PITCH = 0.45  # inches from one block to the next: the block, then the arrow and the shape
 TOP = 0.45  # room for the title
+NOTE = "s: stride, p: padding; shapes: C×H×W; →: flattened"  # how to read the labels
+POOLS = (  # torch's pooling layers, by their base classes
+    pooling._MaxPoolNd,
+    pooling._AvgPoolNd,
+    pooling._LPPoolNd,
+    pooling._AdaptiveMaxPoolNd,
+    pooling._AdaptiveAvgPoolNd,
+    pooling._MaxUnpoolNd,
+    nn.FractionalMaxPool2d,
+    nn.FractionalMaxPool3d,
+)
+ONE_D = (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d, nn.AvgPool1d, nn.LPPool1d,
+         nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.MaxUnpool1d)  # fmt: skip
+THREE_D = (nn.Conv3d, nn.ConvTranspose3d, nn.MaxPool3d, nn.AvgPool3d, nn.LPPool3d,
+           nn.AdaptiveMaxPool3d, nn.AdaptiveAvgPool3d, nn.MaxUnpool3d,
+           nn.FractionalMaxPool3d)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,15 +72,14 @@ class Block:
     @property
     def shape_text(self) -> str:
         """``6×28×28``: channels×height×width (or features for a dense layer)."""
-        return "×".join(str(d) for d in self.shape)
+        return shape_text(self.shape)
 
 
 def kind(layer: nn.Module) -> str:
     """What sort of layer ``layer`` is, a key of ``KINDS``."""
-    name = type(layer).__name__
-    if isinstance(layer, nn.modules.conv._ConvNd) or name == "Conv2D":
+    if isinstance(layer, (_ConvNd, OneChannelConv2d)):
         return "conv"
-    if "Pool" in name:
+    if isinstance(layer, POOLS):
         return "pool"
     if isinstance(layer, nn.Linear):
         return "dense"
@@ -71,47 +92,76 @@ def kind(layer: nn.Module) -> str:
     return "other"
 
 
-def _size(value) -> str:
-    """``5×5`` for 5, (5, 5) or (5, 3) -> ``5×3``."""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    pair = pair * 2 if len(pair) == 1 else pair
-    return "×".join(str(v) for v in pair)
+def dims(layer: nn.Module) -> int:
+    """How many spatial dimensions ``layer`` slides over: 1, 2 or 3 (2 for any other)."""
+    return 1 if isinstance(layer, ONE_D) else 3 if isinstance(layer, THREE_D) else 2
 
 
-def _step(value) -> str:
-    """``2`` for 2 or (2, 2), ``2×1`` for (2, 1)."""
-    text = _size(value)
-    first, _, second = text.partition("×")
-    return first if first == second else text
+def _sizes(layer, key: str, n: int, full: bool = False) -> str | None:
+    """``layer.key`` written as :func:`cnnbook.cells.size_text` writes a size of ``n``
+    dimensions; None if the layer has no such attribute, or not a size (ints, or None)."""
+    value = getattr(layer, key, None)
+    values = (value,) if isinstance(value, int) else value
+    if not isinstance(values, tuple) or not values:
+        return None
+    if not all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
+        return None
+    return size_text(value, n, full)
 
 
 def label(layer: nn.Module) -> str:
     """A layer as a block says it: ``Conv 5×5, 6, p2``, ``AvgPool 2×2, s2``, ``Dense 120``,
-    ``Dropout 0.5``, ``BatchNorm``; ``s`` is the stride, ``p`` the padding."""
-    name = type(layer).__name__
-    what = kind(layer)
+    ``Dropout 0.5``, ``BatchNorm``; ``s`` is the stride, ``p`` the padding. Sizes have the layer's
+    own dimensions (``Conv 3, 2`` for ``Conv1d(1, 2, 3)``); what a layer does not say is left
+    out."""
+    name = re.sub(r"[123]d$", "", type(layer).__name__)
+    what, n = kind(layer), dims(layer)
     if what == "conv":
-        size = getattr(layer, "kernel_size", None) or tuple(layer.weight.shape[-2:])
-        channels = getattr(layer, "out_channels", 1)
-        text = f"Conv {_size(size)}, {channels}"
+        name = "ConvTranspose" if isinstance(layer, _ConvTransposeNd) else "Conv"
+        if isinstance(layer, OneChannelConv2d):
+            return f"{name} {size_text(tuple(layer.weight.shape), n, full=True)}, 1"
+        text = f"{name} {_sizes(layer, 'kernel_size', n, True)}, {layer.out_channels}"
         for key, short, default in (("stride", "s", "1"), ("padding", "p", "0"),
                                     ("dilation", "d", "1"), ("groups", "g", "1")):  # fmt: skip
             value = getattr(layer, key, None)
-            if value is not None and not isinstance(value, str) and _step(value) != default:
-                text += f", {short}{_step(value)}"
-            elif isinstance(value, str) and value != "valid":
-                text += f", {value}"
+            if isinstance(value, str):
+                text += f", {value}" if value != "valid" else ""
+            elif _sizes(layer, key, n) not in (None, default):
+                text += f", {short}{_sizes(layer, key, n)}"
         return text
-    if what == "pool" and hasattr(layer, "output_size"):
-        return f"{name.removesuffix('2d')} to {_size(layer.output_size)}"
     if what == "pool":
-        text = f"{name.removesuffix('2d')} {_size(layer.kernel_size)}, s{_step(layer.stride)}"
-        return text + (f", p{_step(layer.padding)}" if _step(layer.padding) != "0" else "")
+        return _pool_label(layer, name, n)
     if what == "dense":
         return f"Dense {layer.out_features}"
     if what == "dropout":
         return f"Dropout {layer.p:g}"
-    return name.removesuffix("2d").removesuffix("1d")
+    return name
+
+
+def _pool_label(layer, name: str, n: int) -> str:
+    """``MaxPool 3×3, s2``, ``AdaptiveAvgPool to 5×5``, ``LPPool 3×3, s3, norm 2``,
+    ``FractionalMaxPool 3×3 to 5×5``: what the layer says, nothing it does not."""
+    if isinstance(layer, (pooling._AdaptiveMaxPoolNd, pooling._AdaptiveAvgPoolNd)):
+        output = _sizes(layer, "output_size", n, True)
+        return f"{name} to {output}" if output else name
+    kernel = _sizes(layer, "kernel_size", n, True)
+    text = f"{name} {kernel}" if kernel else name
+    stride = _sizes(layer, "stride", n)
+    if stride is None and hasattr(layer, "stride") and kernel:  # LPPool's None: the window's
+        stride = _sizes(layer, "kernel_size", n)
+    if stride:
+        text += f", s{stride}"
+    if _sizes(layer, "padding", n) not in (None, "0"):
+        text += f", p{_sizes(layer, 'padding', n)}"
+    if isinstance(layer, pooling._LPPoolNd):
+        text += f", norm {layer.norm_type:g}"
+    output = _sizes(layer, "output_size", n, True)
+    ratio = getattr(layer, "output_ratio", None)
+    if output:
+        text += f" to {output}"
+    elif isinstance(ratio, tuple) and all(isinstance(r, float) for r in ratio):
+        text += f" to {size_text(tuple(f'{r:g}' for r in ratio))} of the input"
+    return text
 
 
 def blocks(net: nn.Module, input_shape, group: bool = True) -> list[Block]:
@@ -222,39 +272,47 @@ def _draw_legend(fig, handles, ncol, height: float) -> None:
     top = height / fig.get_figheight()
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, top), ncol=ncol,
                fontsize=7, frameon=False, handlelength=1.2, columnspacing=1.0)  # fmt: skip
-    note = "s: stride, p: padding; shapes: C×H×W; →: flattened"
+    note = NOTE
     fig.text(0.5, 0.05 / fig.get_figheight(), note, ha="center", va="bottom", fontsize=7,
              color="#333333")  # fmt: skip
 
 
-def _check_network(net, input_shape, name="net"):
-    if not isinstance(net, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {type(net).__name__}")
+def _words(items: list[Block]) -> str:
+    """A diagram in words, block by block: ``Input 1×28×28; Conv 5×5, 6, p2 + Sigmoid, out
+    6×28×28; ...``."""
+    return "; ".join(
+        f"{b.label} {b.shape_text}" if b.kind == "input" else f"{b.label}, out {b.shape_text}"
+        for b in items
+    )
 
 
 def draw_network(net: nn.Module, input_shape, ax=None, title=None, group: bool = True):
     """``net`` as a vertical stack of blocks (see :func:`blocks`), read from ``layer_summary(net,
-    input_shape)``, the shape of the data on the arrow between blocks; return the figure.
+    input_shape)``, the shape of the data on the arrow between blocks; return the figure, its
+    alt text the blocks in words.
 
     ``title``: the network's class name by default, ``""`` for none. With ``ax`` the diagram is
-    drawn there (in inches: ``WIDTH`` wide), without a legend; otherwise on a new figure
-    ``WIDTH`` inches wide, with a legend of the colours.
+    drawn there (in inches: ``WIDTH`` wide), without a legend, and becomes the figure's alt text
+    only if it has none yet; otherwise on a new figure ``WIDTH`` inches wide, with a legend of
+    the colours.
     """
-    _check_network(net, input_shape)
+    args.module("net", net)
     items = blocks(net, input_shape, group)
     title = type(net).__name__ if title is None else title
     height = _height(len(items))
+    alt = f"Diagram of {title or type(net).__name__}, layer by layer from the top ({NOTE}): "
+    alt += _words(items) + "."
     if ax is not None:
         _setup(ax, height)
         _draw(ax, items, title)
-        return ax.figure
+        return ax.figure if alt_text(ax.figure) else describe_figure(ax.figure, alt)
     handles, ncol, legend = _legend(items, 1)
     fig = figure(WIDTH, height + legend)
     ax = fig.add_axes((0, legend / (height + legend), 1, height / (height + legend)))
     _setup(ax, height)
     _draw(ax, items, title)
     _draw_legend(fig, handles, ncol, legend)
-    return fig
+    return describe_figure(fig, alt)
 
 
 def compare_networks(networks, group: bool = True):
@@ -267,8 +325,8 @@ def compare_networks(networks, group: bool = True):
         raise ValueError(
             f"networks must be a non-empty list of (name, net, input_shape), got {networks!r}"
         )
-    for name, net, input_shape in networks:
-        _check_network(net, input_shape, f"the net of {name!r}")
+    for name, net, _ in networks:
+        args.module(f"the net of {name!r}", net)
     columns = [(name, blocks(net, shape, group)) for name, net, shape in networks]
     height = _height(max(len(items) for _, items in columns))
     handles, ncol, legend = _legend([b for _, items in columns for b in items], len(columns))
@@ -279,4 +337,8 @@ def compare_networks(networks, group: bool = True):
         _setup(ax, height)
         _draw(ax, items, name)
     _draw_legend(fig, handles, ncol, legend)
-    return fig
+    names = " and ".join(name for name, _ in columns)
+    alt = f"Diagrams of {names} side by side at one scale, layer by layer from the top ({NOTE})"
+    return describe_figure(
+        fig, alt + "".join(f". {name}: {_words(items)}" for name, items in columns) + "."
+    )

@@ -1,9 +1,30 @@
-"""Figures for the book: plain matplotlib on white, legible in light and dark themes."""
+"""Figures for the book: plain matplotlib on white, legible in light and dark themes, each with
+an alt text that says what it shows.
+
+Every figure function of the package records on its figure a description written from what it
+draws (:func:`describe_figure`; :func:`alt_text` reads it back). Inside IPython (Jupyter, Colab),
+importing this module makes the display of every described figure carry that text as the
+image's metadata, ``{"image/png": {"alt": ...}}``, which the book's build turns into the image's
+``alt`` (``_ext/imagealt.py``). A figure drawn by hand is described the same way:
+
+    fig = figure(4, 3)
+    ...                                   # draw on it
+    describe_figure(fig, "what the figure shows, read from the data it draws")
+"""
 
 from __future__ import annotations
 
+import sys
+
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+from . import args
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")  # the forms a figure is shown in
 
 
 def figure(width: float, height: float):
@@ -11,14 +32,53 @@ def figure(width: float, height: float):
     return plt.figure(figsize=(width, height), facecolor="white")
 
 
+def describe_figure(fig, text: str):
+    """Record ``text`` as ``fig``'s alt text, what a reader who cannot see it needs to know
+    (whitespace, line breaks included, becomes single spaces); return ``fig``."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text must be a non-empty description of the figure, got {text!r}")
+    fig.cnnbook_alt = " ".join(text.split())
+    return fig
+
+
+def alt_text(fig) -> str | None:
+    """The alt text :func:`describe_figure` recorded on ``fig``; None if it has none."""
+    return getattr(fig, "cnnbook_alt", None)
+
+
+def alt_metadata(fig) -> dict:
+    """The display metadata that carries ``fig``'s alt text: ``{"image/png": {"alt": ...}, ...}``
+    for each of ``IMAGE_TYPES``; empty for a figure without one."""
+    text = alt_text(fig)
+    return {} if text is None else {kind: {"alt": text} for kind in IMAGE_TYPES}
+
+
+def register_alt_formatter(shell=None) -> bool:
+    """Make ``shell`` (default: the running IPython, if any) publish every figure it displays with
+    :func:`alt_metadata`, next to the image its own formatters make (the picture and its
+    ``text/plain`` stay as they were). Return whether a shell was there to register with."""
+    if shell is None:
+        ipython = sys.modules.get("IPython")  # not imported: no IPython is running
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    bundles = shell.display_formatter.mimebundle_formatter
+    bundles.for_type(Figure, lambda fig: ({}, alt_metadata(fig)))
+    return True
+
+
+register_alt_formatter()
+
+
 def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 1.5):
     """Draw ``imgs`` in a ``num_rows`` x ``num_cols`` grid, each with its title; return the figure.
 
     ``imgs``: a tensor ``(N, H, W)`` or ``(N, 1, H, W)``, or a list of ``(H, W)`` tensors/arrays.
     """
-    for arg, value in (("num_rows", num_rows), ("num_cols", num_cols)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{arg} must be a positive int, got {value!r}")
+    args.integer("num_rows", num_rows, 1)
+    args.integer("num_cols", num_cols, 1)
     imgs = list(imgs)
     if len(imgs) > num_rows * num_cols:
         raise ValueError(
@@ -28,84 +88,89 @@ def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 
         raise ValueError(f"titles has {len(titles)} entries for {len(imgs)} images")
     fig = figure(num_cols * scale, num_rows * scale * 1.15)
     axes = fig.subplots(num_rows, num_cols, squeeze=False).reshape(-1)
+    sizes = []
     for i, ax in enumerate(axes):
         ax.axis("off")
         if i >= len(imgs):
             continue
         img = imgs[i]
         if isinstance(img, torch.Tensor):
-            img = img.detach().cpu().squeeze(0) if img.dim() == 3 else img.detach().cpu()
+            img = (img.detach().cpu().squeeze(0) if img.dim() == 3 else img.detach().cpu()).numpy()
         ax.imshow(img, cmap="gray_r")
+        sizes.append("×".join(str(d) for d in img.shape[:2]))
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
-    return fig
+    size = f"{sizes[0]} pixels each" if len(set(sizes)) == 1 else "pixels: " + ", ".join(sizes)
+    text = f"{len(imgs)} grey images ({size}, dark is high) in {num_rows} rows of {num_cols}"
+    named = [str(t) for t in (titles or [])[: len(imgs)] if str(t).strip()]
+    return describe_figure(fig, text + (", titled: " + "; ".join(named) if named else "") + ".")
 
 
-def draw_matrix(ax, M, title="", highlight=None, color="#4c72b0", fmt="{:g}"):
-    """Draw matrix ``M`` (2-D) as a grid of numbered cells on ``ax``; ``highlight`` is a
-    ``(row_slice, col_slice)`` pair of cells to shade."""
-    M = torch.as_tensor(M).detach().cpu()
-    rows, cols = M.shape
-    ax.set_xlim(0, cols)
-    ax.set_ylim(rows, 0)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    for i in range(rows):
-        for j in range(cols):
-            shaded = highlight is not None and _inside(i, highlight[0]) and _inside(j, highlight[1])
-            ax.add_patch(
-                plt.Rectangle((j, i), 1, 1, facecolor=color if shaded else "white",
-                              alpha=0.45 if shaded else 1.0, edgecolor="black", linewidth=1)
-            )  # fmt: skip
-            ax.text(j + 0.5, i + 0.5, fmt.format(M[i, j].item()), ha="center", va="center")
-    if title:
-        ax.set_title(title, fontsize=10)
+def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r", shared=False):
+    """Feature maps (2-D tensors) in a grid of ``num_rows`` rows; return the figure.
 
-
-def _inside(index: int, span: slice) -> bool:
-    return span.start <= index < span.stop
-
-
-def show_correlation(X, K, Y, i=0, j=0, stride=(1, 1)):
-    """The worked example of a cross-correlation: input, kernel and output side by side, with the
-    window that produces output ``(i, j)`` shaded; return the figure."""
-    kh, kw = K.shape
-    widths = [X.shape[1], 1, K.shape[1], 1, Y.shape[1]]
-    fig = figure(sum(widths) * 0.55 + 0.5, max(X.shape[0], 2) * 0.55 + 0.5)
-    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": widths})
-    rows = slice(i * stride[0], i * stride[0] + kh)
-    cols = slice(j * stride[1], j * stride[1] + kw)
-    draw_matrix(axes[0], X, "input", (rows, cols))
-    draw_matrix(axes[2], K, "kernel", (slice(0, kh), slice(0, kw)))
-    draw_matrix(axes[4], Y, "output", (slice(i, i + 1), slice(j, j + 1)))
-    for ax, sign in ((axes[1], "$\\star$"), (axes[3], "$=$")):
-        ax.axis("off")
-        ax.text(0.5, 0.5, sign, ha="center", va="center", fontsize=18)
-    fig.tight_layout()
-    return fig
-
-
-def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r"):
-    """Feature maps (2-D tensors) in a grid. A map with negative values is drawn on a diverging
-    scale centred on 0 (``cmap``, red positive, blue negative); a map without on gray from 0.
-    ``cmap`` may also be a list, one per map."""
+    A map with negative values is drawn on a diverging scale centred on 0 (``cmap``, red
+    positive, blue negative; ``cmap`` may be a list, one per map), a map without on gray, white
+    at 0. Each map has its own scale, written under it; with ``shared``, every map is drawn on
+    one scale, shown by a colour bar, so that equal values look alike from map to map (a blurred
+    image next to the original)."""
+    maps = [torch.as_tensor(m).detach().cpu().float() for m in maps]
+    args.integer("num_rows", num_rows, 1)
+    args.flag("shared", shared)
+    if not maps or len(titles) != len(maps):
+        raise ValueError(f"titles must hold one title per map ({len(maps)}), got {len(titles)}")
+    cmaps = list(cmap) if isinstance(cmap, (list, tuple)) else [cmap] * len(maps)
     num_cols = -(-len(maps) // num_rows)
-    fig = figure(num_cols * scale, num_rows * scale * 1.15)
-    axes = fig.subplots(num_rows, num_cols, squeeze=False).reshape(-1)
-    for ax in axes:
-        ax.axis("off")
-    cmaps = cmap if isinstance(cmap, (list, tuple)) else [cmap] * len(maps)
-    for ax, m, title, cm in zip(axes, maps, titles, cmaps):
-        m = torch.as_tensor(m).detach().cpu()
-        limit = float(m.abs().max()) or 1.0
-        if m.min() < 0:
-            ax.imshow(m, cmap=cm, vmin=-limit, vmax=limit)
-        else:
-            ax.imshow(m, cmap="gray_r", vmin=0, vmax=limit)
+    fig = figure(num_cols * scale + 0.7 * shared, num_rows * scale * 1.15)
+    grid = fig.add_gridspec(
+        num_rows, num_cols + shared, width_ratios=[1] * num_cols + [0.07] * shared
+    )
+    peak = max(float(m.abs().max()) for m in maps) or 1.0
+    signed = [bool(m.min() < 0) for m in maps]
+    if shared:
+        signed = [any(signed)] * len(maps)
+    words = []
+    for n, (m, title, cm, diverging) in enumerate(zip(maps, titles, cmaps, signed)):
+        ax = fig.add_subplot(grid[n // num_cols, n % num_cols])
+        limit = peak if shared else float(m.abs().max()) or 1.0
+        ax.imshow(
+            m.numpy(),
+            cmap=cm if diverging else "gray_r",
+            vmin=-limit if diverging else 0,
+            vmax=limit,
+        )
         ax.set_title(title, fontsize=9)
+        ax.set(xticks=[], yticks=[])
+        ax.spines[:].set_visible(False)
+        if not shared:  # the scale, stated
+            scale_words = (
+                f"blue {-limit:.3g}, red {limit:.3g}" if diverging else f"black {limit:.3g}"
+            )
+            ax.set_xlabel(scale_words, fontsize=7)
+        shape = "×".join(str(d) for d in m.shape)
+        words.append(f"{title} ({shape}, values {float(m.min()):.3g} to {float(m.max()):.3g})")
+    if shared:
+        norm = Normalize(-peak if signed[0] else 0, peak)
+        bar = fig.colorbar(
+            ScalarMappable(norm, cmaps[0] if signed[0] else "gray_r"),
+            cax=fig.add_subplot(grid[:, -1]),
+        )
+        bar.set_label("one scale for every map", fontsize=7)
+        bar.ax.tick_params(labelsize=7)
     fig.tight_layout()
-    return fig
+    colours = []
+    if not all(signed):
+        colours.append("gray from white at 0 to black at the top of the scale")
+    if any(signed):
+        colours.append("red positive and blue negative around white 0")
+    how = (
+        f"one scale from {-peak if signed[0] else 0:.3g} to {peak:.3g}"
+        if shared
+        else "each its own scale"
+    )
+    text = f"{len(maps)} maps in {num_rows} rows of {num_cols}, on {how} ({'; '.join(colours)}): "
+    return describe_figure(fig, text + "; ".join(words) + ".")
 
 
 def plot_history(history, title=""):
@@ -157,7 +222,29 @@ def plot_history(history, title=""):
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return fig
+    return describe_figure(fig, _history_words(history, title))
+
+
+def _history_words(history, title: str) -> str:
+    """The alt text of :func:`plot_history`: the loss from start to end, the last accuracies."""
+    n = len(history.test_acc)
+    text = f"{title}: training" if title else "Training"
+    text += f" curves of {n} epoch{'s' * (n != 1)} on {history.device}. Left, the loss"
+    losses = history.batch_loss
+    if losses:
+        k = max(1, len(losses) // 20)  # the first and the last twentieth of the batches
+        first, last = sum(losses[:k]) / k, sum(losses[-k:]) / k
+        text += f" of {len(losses)} batches, from {first:.3f} (mean of the first {k}) to {last:.3f}"
+        text += f" (mean of the last {k});"
+    means = ", ".join(f"{v:.3f}" for v in history.train_loss)
+    text += f" epoch mean{'s' * (n != 1)} {means}. Right, the accuracy "
+    if n == 1:
+        return (
+            text
+            + f"after 1 epoch: train {history.train_acc[0]:.3f}, test {history.test_acc[0]:.3f}."
+        )
+    tests = ", ".join(f"{v:.3f}" for v in history.test_acc)
+    return text + f"per epoch: test {tests}; train ends at {history.train_acc[-1]:.3f}."
 
 
 def _accuracy_bars(ax, train_acc: float, test_acc: float) -> None:
@@ -174,11 +261,15 @@ def _accuracy_bars(ax, train_acc: float, test_acc: float) -> None:
 
 def plot_confusion(matrix, class_names):
     """A confusion matrix (rows: true class, columns: predicted), counts written in the cells."""
-    matrix = torch.as_tensor(matrix)
+    matrix = torch.as_tensor(matrix).detach().cpu()
+    n = len(class_names)
+    if matrix.shape != (n, n):
+        raise ValueError(
+            f"matrix must be {n}×{n}, one row per class name, got {tuple(matrix.shape)}"
+        )
     fig = figure(6.5, 5.5)
     ax = fig.subplots()
-    ax.imshow(matrix, cmap="Blues")
-    n = len(class_names)
+    ax.imshow(matrix.numpy(), cmap="Blues")
     ax.set_xticks(range(n), class_names, rotation=60, ha="right")
     ax.set_yticks(range(n), class_names)
     ax.set_xlabel("predicted class")
@@ -190,7 +281,15 @@ def plot_confusion(matrix, class_names):
             color = "white" if value > high / 2 else "black"
             ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=color)
     fig.tight_layout()
-    return fig
+    total, right = int(matrix.sum()), int(matrix.diagonal().sum())
+    wrong = matrix.clone()
+    wrong.fill_diagonal_(0)
+    worst = [divmod(int(k), n) for k in wrong.flatten().argsort(descending=True)[:3]]
+    mixed = "; ".join(f"{class_names[i]} taken for {class_names[j]} {int(matrix[i, j])} times"
+                      for i, j in worst if matrix[i, j] > 0)  # fmt: skip
+    text = f"Confusion matrix of {total} examples over {n} classes (rows the true class, columns"
+    text += f" the predicted one, darker for more): {right} right ({right / max(total, 1):.3f})"
+    return describe_figure(fig, text + (f". Most often confused: {mixed}." if mixed else "."))
 
 
 def show_kernels(weight, num_cols=8, scale=1.0, title="", max_width=8.0):
@@ -207,8 +306,7 @@ def show_kernels(weight, num_cols=8, scale=1.0, title="", max_width=8.0):
             f"weight must be a convolution weight (C_out, C_in, kh, kw), got shape "
             f"{tuple(weight.shape)}"
         )
-    if isinstance(num_cols, bool) or not isinstance(num_cols, int) or num_cols < 1:
-        raise ValueError(f"num_cols must be a positive int, got {num_cols!r}")
+    args.integer("num_cols", num_cols, 1)
     count, in_channels, kh, kw = weight.shape
     kernels = weight[:, 0]
     num_cols = min(num_cols, count)
@@ -228,4 +326,8 @@ def show_kernels(weight, num_cols=8, scale=1.0, title="", max_width=8.0):
     )
     fig.suptitle(f"{title}\n{what}" if title else what, fontsize=9)
     fig.tight_layout(pad=0.3)
-    return fig
+    peak = float(kernels.abs().max())
+    text = f"{title}: a grid" if title else "A grid"
+    text += f" of {count} convolution kernels in {num_rows} rows of {num_cols}, numbered 0 to "
+    text += f"{count - 1}, {kh}×{kw} each{channel}, red positive and blue negative, each on its "
+    return describe_figure(fig, text + f"own scale; the largest weight magnitude is {peak:.3g}.")
