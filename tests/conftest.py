@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from cnnbook import data
+from cnnbook import data, datafiles
 
 # Where the book would find its files outside the tests; read (never written) by `fashion_dir`.
-REAL_CACHE = data.cache_dir()
+REAL_CACHE = datafiles.cache_dir()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -27,9 +27,9 @@ def fashion_dir(session_cache) -> Path:
     """A directory holding the four verified files, found the way the book finds them
     ($CNNBOOK_DATA, Debian's package), or else the user's own cache, which is only read."""
     try:
-        return data.find_data_dir(download=False)
-    except data.DatasetNotFoundError as exc:
-        if REAL_CACHE.is_dir() and not data._missing_files(REAL_CACHE):
+        return datafiles.find_data_dir(download=False)
+    except datafiles.DatasetNotFoundError as exc:
+        if REAL_CACHE.is_dir() and not datafiles.missing_files(REAL_CACHE):
             return REAL_CACHE
         pytest.fail(f"the tests need Fashion-MNIST on disk: {exc}")
 
@@ -39,7 +39,7 @@ def isolated(tmp_path, monkeypatch):
     """No data anywhere: empty cache, no $CNNBOOK_DATA, no Debian directory, nothing decoded."""
     monkeypatch.delenv("CNNBOOK_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "no-debian-package")
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", tmp_path / "no-debian-package")
     monkeypatch.setattr(data, "_DECODED", {})
     return tmp_path
 
@@ -49,9 +49,9 @@ def copy_of_files(fashion_dir, tmp_path) -> Path:
     """The four files as gzip in a fresh directory the test may damage."""
     target = tmp_path / "copy"
     target.mkdir()
-    for name in data.FILES:
-        content = data._file_in(fashion_dir, name).read_bytes()
-        if content[:2] != data.GZIP_MAGIC:
+    for name in datafiles.FILES:
+        content = datafiles.file_in(fashion_dir, name).read_bytes()
+        if content[:2] != datafiles.GZIP_MAGIC:
             content = gzip.compress(content)
         (target / f"{name}.gz").write_bytes(content)
     return target

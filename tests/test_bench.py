@@ -26,5 +26,5 @@ def test_recipe_step_speed_measures_training_steps():
 
 def test_unknown_sections_are_refused(capsys):
     with pytest.raises(SystemExit):
-        bench.main(["nonsense"])
+        bench.measure(["nonsense"])
     assert "unknown section" in capsys.readouterr().err

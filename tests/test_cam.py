@@ -108,9 +108,9 @@ def test_book_networks_on_cpu_in_seconds(make, size, layer):
 def test_arguments_are_checked():
     net = patch_detector()
     X = images_with_patches([(1, 1)])
-    with pytest.raises(ValueError, match="not a layer of net"):
+    with pytest.raises(ValueError, match="must be a layer of net, got a"):
         grad_cam(net, X, nn.Conv2d(1, 1, 3))
-    with pytest.raises(ValueError, match="not a layer of net"):
+    with pytest.raises(ValueError, match="must name a layer of net, got 'features.9'"):
         grad_cam(net, X, "features.9")
     with pytest.raises(ValueError, match=r"\(N, K, h, w\)"):
         grad_cam(net, X, net[4])  # a dense layer: no feature maps
@@ -133,3 +133,37 @@ def test_show_cam_overlays_each_map_with_a_colour_bar():
     assert {"left", "right"} <= {ax.get_title() for ax in fig.axes}
     with pytest.raises(ValueError, match="same height and width"):
         show_cam(X, F.interpolate(maps[:, None], size=8)[:, 0])
+
+
+def test_an_in_place_relu_after_the_layer_does_not_change_its_maps():
+    """torchvision's models follow each convolution with nn.ReLU(inplace=True): Grad-CAM must
+    weigh the convolution's own maps, not the ReLU's (which once were up to 0.27 off)."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(1, 4, 3, padding=1)
+    head = [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)]
+    in_place = nn.Sequential(conv, nn.ReLU(inplace=True), *head)
+    plain = nn.Sequential(conv, nn.ReLU(), *head)
+    X = torch.randn(3, 1, 8, 8)
+    assert torch.equal(grad_cam(in_place, X, conv), grad_cam(plain, X, conv))
+    assert torch.equal(in_place(X), plain(X))  # and the network computes what it did
+
+
+def test_a_layer_off_the_path_to_the_scores_and_inference_mode_are_named():
+    class SideBranch(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.used, self.unused = nn.Conv2d(1, 2, 3), nn.Conv2d(1, 2, 3)
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 3))
+
+        def forward(self, X):
+            self.unused(X)  # computed, but the scores do not depend on it
+            return self.head(self.used(X))
+
+    net, X = SideBranch(), torch.rand(2, 1, 8, 8)
+    with pytest.raises(ValueError, match="target_layer must lie on the path from X to the class"):
+        grad_cam(net, X, net.unused)
+    with torch.inference_mode():
+        with pytest.raises(RuntimeError, match=r"outside .*torch.inference_mode"):
+            grad_cam(net, X, net.used)
+        made_there = torch.rand(2, 1, 8, 8)
+    assert grad_cam(net, made_there, net.used).shape == (2, 8, 8)  # such a tensor is fine

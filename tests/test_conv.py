@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnbook.conv import (
-    Conv2D,
+    OneChannelConv2d,
     Conv2d,
     col2im,
     conv2d,
@@ -124,7 +124,7 @@ def test_conv2d_layer_learns_an_edge_kernel():
     X = torch.ones(6, 8)
     X[:, 2:6] = 0
     Y = corr2d(X, torch.tensor([[1.0, -1.0]]))
-    layer = Conv2D((1, 2))
+    layer = OneChannelConv2d((1, 2))
     for _ in range(60):  # lr 0.01: with the bias, 0.03 diverges (the chapter shows why)
         loss = ((layer(X) - Y) ** 2).sum()
         layer.zero_grad()
@@ -325,7 +325,7 @@ ERRORS = [
     (lambda: corr2d(X2, K2, padding=(1, 2, 3)), TypeError, "padding must be an int or a pair"),
     (lambda: corr2d(X2, K2, stride=1.5), TypeError, "stride must be an int or a pair"),
     (lambda: corr2d(X2, K2, 0), ValueError, "stride must be at least 1"),  # stride comes first
-    (lambda: Conv2D(0), ValueError, "kernel_size must be at least 1"),
+    (lambda: OneChannelConv2d(0), ValueError, "kernel_size must be at least 1"),
     (
         lambda: corr2d_multi_in(torch.zeros(3, 5, 5), torch.zeros(2, 2, 2)),
         ValueError,

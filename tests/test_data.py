@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cnnbook import data
+from cnnbook import data, datafiles
 
 
 def test_loaders_yield_documented_shapes_and_types(fashion_dir):
@@ -85,10 +85,10 @@ def test_batch_size_of_wrong_type_is_rejected(fashion_dir):
 def no_data(isolated, monkeypatch):
     """Nothing on disk and any download fails: a check that passes would end in this error."""
 
-    def no_download(directory):
+    def no_download(directory, names, shown):
         raise AssertionError("the arguments were not checked before looking for the files")
 
-    monkeypatch.setattr(data, "_fetch_with_torchvision", no_download)
+    monkeypatch.setattr(datafiles, "fetch", no_download)
     return isolated
 
 
@@ -152,7 +152,7 @@ def test_text_labels():
 
 def test_search_order(isolated, monkeypatch):
     monkeypatch.setenv("CNNBOOK_DATA", "/env/place")
-    places = [str(p) for _, p in data.search_path("/my/root")]
+    places = [str(p) for _, p in datafiles.search_path("/my/root")]
     assert places == [
         "/my/root",
         "/env/place",
@@ -163,7 +163,7 @@ def test_search_order(isolated, monkeypatch):
 
 def test_cnnbook_data_variable_is_used(isolated, copy_of_files, monkeypatch):
     monkeypatch.setenv("CNNBOOK_DATA", str(copy_of_files))
-    assert data.find_data_dir(download=False) == copy_of_files
+    assert datafiles.find_data_dir(download=False) == copy_of_files
 
 
 def _refuse_network(request, *args, **kwargs):
@@ -174,21 +174,21 @@ def test_no_files_and_no_network_gives_one_error_listing_places_and_fixes(isolat
     monkeypatch.setattr(urllib.request, "urlopen", _refuse_network)
     monkeypatch.setenv("CNNBOOK_DATA", str(isolated / "mine"))
     with pytest.warns(UserWarning, match="mine.*CNNBOOK_DATA.*lacks"):
-        with pytest.raises(data.DatasetNotFoundError) as info:
+        with pytest.raises(datafiles.DatasetNotFoundError) as info:
             data.load_fashion_mnist(32)
     message = str(info.value)
-    for place in data.search_path():
+    for place in datafiles.search_path():
         assert str(place[1]) in message
     assert "apt-get install dataset-fashion-mnist" in message
     assert "CNNBOOK_DATA" in message and "root=" in message
     assert "name resolution" in message
-    assert not any((data.cache_dir()).glob("*-ubyte*"))
+    assert not any((datafiles.cache_dir()).glob("*-ubyte*"))
 
 
 def test_truncated_gzip_names_the_file(isolated, copy_of_files):
     victim = copy_of_files / "t10k-labels-idx1-ubyte.gz"
     victim.write_bytes(victim.read_bytes()[:-100])
-    with pytest.raises(data.CorruptFileError, match=str(victim)):
+    with pytest.raises(datafiles.CorruptFileError, match=str(victim)):
         data.load_fashion_mnist(32, root=copy_of_files)
 
 
@@ -199,9 +199,9 @@ def test_altered_content_names_the_file(isolated, copy_of_files):
     victim.unlink()
     altered = copy_of_files / "train-images-idx3-ubyte"  # uncompressed copies are accepted too
     altered.write_bytes(bytes(content))
-    with pytest.raises(data.CorruptFileError, match=str(altered)) as info:
+    with pytest.raises(datafiles.CorruptFileError, match=str(altered)) as info:
         data.read_fashion_mnist(copy_of_files)
-    assert data.FILES["train-images-idx3-ubyte"] in str(info.value)
+    assert datafiles.FILES["train-images-idx3-ubyte"] in str(info.value)
 
 
 class _Response(io.BytesIO):
@@ -211,54 +211,51 @@ class _Response(io.BytesIO):
 
 
 def test_download_cut_off_midway_leaves_nothing_trusted(isolated, copy_of_files, monkeypatch):
-    """The server sends half of each file: torchvision's check fails, the cache stays empty."""
+    """The server sends half of each file: the check fails, the cache stays empty."""
 
-    def half_a_file(request, *args, **kwargs):
-        url = request.full_url if hasattr(request, "full_url") else request
-        if request.headers.get("Method") == "HEAD":
-            return _Response(url, b"")
+    def half_a_file(url, *args, **kwargs):
         payload = (copy_of_files / url.rsplit("/", 1)[-1]).read_bytes()
         return _Response(url, payload[: len(payload) // 2])
 
     monkeypatch.setattr(urllib.request, "urlopen", half_a_file)
-    with pytest.raises(data.DatasetNotFoundError, match="corrupted"):
-        data.find_data_dir()
-    cache = data.cache_dir()
+    with pytest.raises(datafiles.DatasetNotFoundError, match="not a complete gzip file"):
+        datafiles.find_data_dir()
+    cache = datafiles.cache_dir()
     assert [p.name for p in cache.iterdir()] == []
 
 
-def _good_fetch(source: Path):
-    def fetch(directory: Path) -> Path:
-        raw = directory / "FashionMNIST" / "raw"
-        raw.mkdir(parents=True)
-        for path in source.iterdir():
-            (raw / path.name).write_bytes(path.read_bytes())
-        return raw
+def _good_fetch(source: Path, fetched=None):
+    """A download that copies ``<name>.gz`` for each name asked for from ``source``, recording
+    the names in ``fetched``."""
+
+    def fetch(directory: Path, names, shown: Path) -> None:
+        for name in names:
+            (directory / f"{name}.gz").write_bytes((source / f"{name}.gz").read_bytes())
+            if fetched is not None:
+                fetched.append(name)
 
     return fetch
 
 
 def test_interrupted_download_then_a_good_one(isolated, copy_of_files, monkeypatch):
-    def interrupted(directory: Path) -> Path:
-        raw = directory / "FashionMNIST" / "raw"
-        raw.mkdir(parents=True)
-        (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b partial")
+    def interrupted(directory: Path, names, shown: Path) -> None:
+        (directory / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data, "_fetch_with_torchvision", interrupted)
+    monkeypatch.setattr(datafiles, "fetch", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        data.find_data_dir()
-    assert list(data.cache_dir().iterdir()) == []
+        datafiles.find_data_dir()
+    assert list(datafiles.cache_dir().iterdir()) == []
 
     # A run killed outright leaves its scratch directory: it is never read, and removed by the
     # next download (under the lock no other download can be using it).
-    (data.cache_dir() / ".download-killed").mkdir()
-    for name in data.FILES:
-        (data.cache_dir() / ".download-killed" / f"{name}.gz").write_bytes(b"junk")
-    monkeypatch.setattr(data, "_fetch_with_torchvision", _good_fetch(copy_of_files))
-    assert data.find_data_dir() == data.cache_dir()
-    assert sorted(p.name for p in data.cache_dir().iterdir()) == sorted(
-        f"{name}.gz" for name in data.FILES
+    (datafiles.cache_dir() / ".download-killed").mkdir()
+    for name in datafiles.FILES:
+        (datafiles.cache_dir() / ".download-killed" / f"{name}.gz").write_bytes(b"junk")
+    monkeypatch.setattr(datafiles, "fetch", _good_fetch(copy_of_files))
+    assert datafiles.find_data_dir() == datafiles.cache_dir()
+    assert sorted(p.name for p in datafiles.cache_dir().iterdir()) == sorted(
+        f"{name}.gz" for name in datafiles.FILES
     )
     train_images = data.read_fashion_mnist()[0]
     assert train_images.shape == (60_000, 28, 28)
@@ -267,10 +264,10 @@ def test_interrupted_download_then_a_good_one(isolated, copy_of_files, monkeypat
 def test_corrupt_download_is_not_moved_into_the_cache(isolated, copy_of_files, monkeypatch):
     victim = copy_of_files / "t10k-images-idx3-ubyte.gz"
     victim.write_bytes(gzip.compress(gzip.decompress(victim.read_bytes())[:-10]))
-    monkeypatch.setattr(data, "_fetch_with_torchvision", _good_fetch(copy_of_files))
-    with pytest.raises(data.DatasetNotFoundError, match="t10k-images-idx3-ubyte"):
-        data.find_data_dir()
-    assert list(data.cache_dir().iterdir()) == []
+    monkeypatch.setattr(datafiles, "fetch", _good_fetch(copy_of_files))
+    with pytest.raises(datafiles.DatasetNotFoundError, match="t10k-images-idx3-ubyte"):
+        datafiles.find_data_dir()
+    assert list(datafiles.cache_dir().iterdir()) == []
 
 
 def test_torchvision_loader_reads_the_same_images(fashion_dir):
@@ -299,16 +296,16 @@ def test_explicit_root_without_the_files_is_an_error_not_another_copy(
     partial = isolated / "partial"
     partial.mkdir()
     (partial / "train-images-idx3-ubyte.gz").write_bytes(b"")
-    with pytest.raises(data.DatasetNotFoundError) as info:
+    with pytest.raises(datafiles.DatasetNotFoundError) as info:
         data.load_fashion_mnist(32, root=partial)
     message = str(info.value)
     assert f"root={str(partial)!r}" in message
-    missing = [name for name in data.FILES if name != "train-images-idx3-ubyte"]
+    missing = [name for name in datafiles.FILES if name != "train-images-idx3-ubyte"]
     listed = message.split("does not hold ")[1].split(". ")[0]
     assert listed == ", ".join(f"{name}[.gz]" for name in missing)
-    with pytest.raises(data.DatasetNotFoundError, match="absent"):
-        data.find_data_dir(isolated / "absent")
-    assert not data.cache_dir().exists()  # no download was tried either
+    with pytest.raises(datafiles.DatasetNotFoundError, match="absent"):
+        datafiles.find_data_dir(isolated / "absent")
+    assert not datafiles.cache_dir().exists()  # no download was tried either
 
 
 def _deny(monkeypatch, locked: Path):
@@ -330,11 +327,11 @@ def test_unreadable_place_is_skipped_with_a_warning(isolated, copy_of_files, mon
         monkeypatch.setenv("CNNBOOK_DATA", str(locked))
     else:
         monkeypatch.setenv("XDG_CACHE_HOME", str(locked))
-        locked = data.cache_dir()
-    monkeypatch.setattr(data, "DEBIAN_DIR", copy_of_files)
+        locked = datafiles.cache_dir()
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", copy_of_files)
     _deny(monkeypatch, locked)
     with pytest.warns(UserWarning) as record:
-        assert data.find_data_dir(download=False) == copy_of_files
+        assert datafiles.find_data_dir(download=False) == copy_of_files
     (warning,) = [str(w.message) for w in record]
     assert f"skipping {locked} ({place})" in warning and "Permission denied" in warning
 
@@ -350,15 +347,15 @@ def test_place_with_an_unreadable_file_is_skipped(isolated, copy_of_files, monke
         os, "access", lambda path, mode: Path(path) != victim and access(path, mode)
     )
     monkeypatch.setenv("CNNBOOK_DATA", str(other))
-    monkeypatch.setattr(data, "DEBIAN_DIR", copy_of_files)
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", copy_of_files)
     with pytest.warns(UserWarning, match=f"skipping {other} .*{victim} is not readable"):
-        assert data.find_data_dir(download=False) == copy_of_files
+        assert datafiles.find_data_dir(download=False) == copy_of_files
 
 
 def test_path_longer_than_the_file_system_allows_is_skipped(isolated, copy_of_files, monkeypatch):
     too_long = isolated / ("x" * 300) / "fashion-mnist"  # one component over NAME_MAX (255)
     monkeypatch.setenv("CNNBOOK_DATA", str(too_long))
-    monkeypatch.setattr(data, "DEBIAN_DIR", copy_of_files)
+    monkeypatch.setattr(datafiles, "DEBIAN_DIR", copy_of_files)
     with pytest.warns(UserWarning, match="skipping .*xxx/fashion-mnist .*CNNBOOK_DATA.*too long"):
         assert data.read_fashion_mnist()[3].shape == (10_000,)
 
@@ -366,15 +363,15 @@ def test_path_longer_than_the_file_system_allows_is_skipped(isolated, copy_of_fi
 def test_unreadable_places_are_named_in_the_final_error(isolated, monkeypatch):
     monkeypatch.setenv("CNNBOOK_DATA", str(isolated / ("y" * 300)))
     with pytest.warns(UserWarning, match="too long"):
-        with pytest.raises(data.DatasetNotFoundError, match="CNNBOOK_DATA: cannot be read"):
-            data.find_data_dir(download=False)
-    with pytest.raises(data.DatasetNotFoundError, match="root=.*cannot be read.*too long"):
-        data.find_data_dir(isolated / ("y" * 300))
+        with pytest.raises(datafiles.DatasetNotFoundError, match="CNNBOOK_DATA: cannot be read"):
+            datafiles.find_data_dir(download=False)
+    with pytest.raises(datafiles.DatasetNotFoundError, match="root=.*cannot be read.*too long"):
+        datafiles.find_data_dir(isolated / ("y" * 300))
 
 
 def test_gzip_is_recognised_by_its_content_not_its_name(isolated, copy_of_files):
     expected = [t.clone() for t in data.read_fashion_mnist(copy_of_files)]
-    data._DECODED.clear()
+    data.clear_cache()
     # gzip content without the .gz suffix
     (copy_of_files / "train-labels-idx1-ubyte.gz").rename(copy_of_files / "train-labels-idx1-ubyte")
     # raw content under a .gz name
@@ -387,20 +384,20 @@ def test_gzip_is_recognised_by_its_content_not_its_name(isolated, copy_of_files)
 def test_gz_name_holding_damaged_raw_content_says_it_is_not_gzip(isolated, copy_of_files):
     victim = copy_of_files / "t10k-labels-idx1-ubyte.gz"
     victim.write_bytes(gzip.decompress(victim.read_bytes())[:-1])
-    with pytest.raises(data.CorruptFileError, match="ends in .gz but its content is not gzip"):
+    with pytest.raises(datafiles.CorruptFileError, match="ends in .gz but its content is not gzip"):
         data.read_fashion_mnist(copy_of_files)
 
 
 def test_without_a_lock_only_old_scratch_dirs_are_removed(isolated, copy_of_files, monkeypatch):
-    monkeypatch.setattr(data, "fcntl", None)
-    cache = data.cache_dir()
+    monkeypatch.setattr(datafiles, "fcntl", None)
+    cache = datafiles.cache_dir()
     old, fresh = cache / ".download-old", cache / ".download-fresh"
     for scratch in (old, fresh):
         scratch.mkdir(parents=True)
-    long_ago = time.time() - data.STALE_SCRATCH_S - 60
+    long_ago = time.time() - datafiles.STALE_SCRATCH_S - 60
     os.utime(old, (long_ago, long_ago))
-    monkeypatch.setattr(data, "_fetch_with_torchvision", _good_fetch(copy_of_files))
-    assert data.find_data_dir() == cache
+    monkeypatch.setattr(datafiles, "fetch", _good_fetch(copy_of_files))
+    assert datafiles.find_data_dir() == cache
     assert not old.exists() and fresh.is_dir()  # fresh may belong to a download under way
 
 
@@ -408,26 +405,23 @@ CONCURRENT_DOWNLOAD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from cnnbook import data
+    from cnnbook import datafiles
 
     source, nowhere, me, other = map(Path, sys.argv[1:])
-    data.DEBIAN_DIR = nowhere
+    datafiles.DEBIAN_DIR = nowhere
 
-    def slow_fetch(directory):  # torchvision's download, slowed down, of verified files
+    def slow_fetch(directory, names, shown):  # a download, slowed down, of verified files
         print("fetching", flush=True)
-        raw = directory / "FashionMNIST" / "raw"
-        raw.mkdir(parents=True)
-        for path in sorted(source.iterdir()):
+        for name in names:
             time.sleep(0.3)
-            (raw / path.name).write_bytes(path.read_bytes())
-        return raw
+            (directory / f"{name}.gz").write_bytes((source / f"{name}.gz").read_bytes())
 
-    data._fetch_with_torchvision = slow_fetch
+    datafiles.fetch = slow_fetch
     me.touch()  # start together: each waits until the other is ready
     deadline = time.monotonic() + 60
     while not other.exists() and time.monotonic() < deadline:
         time.sleep(0.005)
-    print(data.find_data_dir())
+    print(datafiles.find_data_dir())
     """
 )
 
@@ -454,10 +448,67 @@ def test_two_processes_downloading_into_one_cache_both_succeed(isolated, copy_of
     outputs = [run.communicate(timeout=120) for run in runs]
     for run, (out, err) in zip(runs, outputs):
         assert run.returncode == 0, err[-3000:]
-        assert out.splitlines()[-1] == str(data.cache_dir())
-    cache = data.cache_dir()
-    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{name}.gz" for name in data.FILES)
-    for name in data.FILES:
-        data.read_verified(cache / f"{name}.gz", name)
-    if data.fcntl is not None:  # with the lock, the second process used the first one's files
+        assert out.splitlines()[-1] == str(datafiles.cache_dir())
+    cache = datafiles.cache_dir()
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        f"{name}.gz" for name in datafiles.FILES
+    )
+    for name in datafiles.FILES:
+        datafiles.read_verified(cache / f"{name}.gz", name)
+    if datafiles.fcntl is not None:  # with the lock, the second process used the first one's files
         assert sum(out.count("fetching") for out, _ in outputs) == 1
+
+
+def test_a_download_says_what_it_fetched_and_where_and_only_what_is_needed(
+    isolated, copy_of_files, monkeypatch, capsys
+):
+    """One line per file (name, size, where it is kept); the test images alone need only the
+    two test files; the mirror is torchvision's."""
+    asked = []
+
+    def serve(url, *args, **kwargs):
+        asked.append(url)
+        return _Response(url, (copy_of_files / url.rsplit("/", 1)[-1]).read_bytes())
+
+    monkeypatch.setattr(urllib.request, "urlopen", serve)
+    images, labels = data.read_split("test")
+    assert images.shape == (10_000, 28, 28) and labels.shape == (10_000,)
+    names = [url.rsplit("/", 1)[-1] for url in asked]
+    assert names == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert all(url.startswith(datafiles.mirrors()[0]) for url in asked)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    where = datafiles.short_path(datafiles.cache_dir())
+    for line, name in zip(lines, names):
+        size = (copy_of_files / name).stat().st_size / 1e6
+        assert line == f"Fashion-MNIST: downloaded {name} ({size:.1f} MB) into {where}"
+    assert sorted(p.name for p in datafiles.cache_dir().iterdir()) == sorted(names)
+
+
+def test_a_mirror_that_fails_is_followed_by_the_next(isolated, copy_of_files, monkeypatch):
+    monkeypatch.setattr(
+        datafiles, "mirrors", lambda: ["http://down.invalid/", "http://up.invalid/"]
+    )
+
+    def serve(url, *args, **kwargs):
+        if "down" in url:
+            raise urllib.error.URLError("no route to host")
+        return _Response(url, (copy_of_files / url.rsplit("/", 1)[-1]).read_bytes())
+
+    monkeypatch.setattr(urllib.request, "urlopen", serve)
+    assert datafiles.find_data_dir(split="train") == datafiles.cache_dir()
+
+
+def test_clear_cache_makes_the_next_read_decode_again(fashion_dir):
+    first = data.read_split("test", fashion_dir)
+    assert data.read_split("test", fashion_dir) is first  # decoded once
+    data.clear_cache()
+    again = data.read_split("test", fashion_dir)
+    assert again is not first and torch.equal(again[0], first[0])
+
+
+def test_batches_know_the_size_of_their_last_batch():
+    images, labels = torch.zeros(129, 4, 4, dtype=torch.uint8), torch.zeros(129).long()
+    assert data.Batches(images, labels, 128).last_batch_size == 1
+    assert data.Batches(images, labels, 129).last_batch_size == 129
+    assert [len(y) for _, y in data.Batches(images, labels, 64)] == [64, 64, 1]

@@ -14,7 +14,6 @@ from cnnbook.models import (
     AlexNet,
     LeNet,
     LeNetModern,
-    vgg,
     vgg_block,
 )
 from cnnbook.summary import layer_summary
@@ -64,7 +63,7 @@ def test_parameter_counts_match_the_documented_ones_and_an_independent_count():
     }
     for arch, documented in [(VGG11_ARCH, 128_806_154), (VGG11_SLIM_ARCH, 43_093_322)]:
         convs, c_out = vgg_convs(arch)
-        expected[lambda arch=arch: vgg(arch)] = (
+        expected[lambda arch=arch: VGG(arch)] = (
             documented,
             convs + dense(c_out * 49, 4096, 4096, 10),
         )
@@ -73,7 +72,7 @@ def test_parameter_counts_match_the_documented_ones_and_an_independent_count():
 
 
 def test_in_channels_and_num_classes_are_every_models_first_two_arguments():
-    sizes = {LeNet: 28, LeNetModern: 28, AlexNet: 65, lambda *a: vgg(VGG11_SLIM_ARCH, *a): 32}
+    sizes = {LeNet: 28, LeNetModern: 28, AlexNet: 65, lambda *a: VGG(VGG11_SLIM_ARCH, *a): 32}
     for make, size in sizes.items():
         net = on_meta(lambda make=make: make(3, 7))
         first_conv = next(m for m in net.features.modules() if isinstance(m, nn.Conv2d))
@@ -95,7 +94,7 @@ def test_lenet_shapes_at_28(make):
 
 def test_forward_is_features_avgpool_flatten_classifier():
     torch.manual_seed(0)
-    tiny_vgg = vgg(((1, 4), (1, 8)))
+    tiny_vgg = VGG(((1, 4), (1, 8)))
     for net, X in [(LeNet(), torch.rand(2, 1, 28, 28)), (tiny_vgg, torch.rand(2, 1, 32, 32))]:
         net.eval()
         x = net.features(X)
@@ -108,10 +107,10 @@ def test_forward_is_features_avgpool_flatten_classifier():
     [
         (AlexNet, 224, (256, 5, 5)),
         (AlexNet, 65, (256, 1, 1)),  # the CPU budget's size, the smallest that runs
-        (lambda: vgg(VGG11_ARCH), 224, (512, 7, 7)),
-        (lambda: vgg(VGG11_SLIM_ARCH), 224, (128, 7, 7)),
-        (lambda: vgg(VGG11_SLIM_ARCH), 64, (128, 2, 2)),  # the CPU budget's size
-        (lambda: vgg(VGG11_SLIM_ARCH), 32, (128, 1, 1)),  # the smallest that runs
+        (lambda: VGG(VGG11_ARCH), 224, (512, 7, 7)),
+        (lambda: VGG(VGG11_SLIM_ARCH), 224, (128, 7, 7)),
+        (lambda: VGG(VGG11_SLIM_ARCH), 64, (128, 2, 2)),  # the CPU budget's size
+        (lambda: VGG(VGG11_SLIM_ARCH), 32, (128, 1, 1)),  # the smallest that runs
     ],
 )
 def test_shapes_at_each_size(make, size, features):
@@ -124,14 +123,14 @@ def test_shapes_at_each_size(make, size, features):
 
 @pytest.mark.parametrize(
     "make, size, failing",
-    [(AlexNet, 64, "features.12"), (lambda: vgg(VGG11_SLIM_ARCH), 31, "features.4.4")],
+    [(AlexNet, 64, "features.12"), (lambda: VGG(VGG11_SLIM_ARCH), 31, "features.4.4")],
 )
 def test_one_pixel_below_the_smallest_size_a_pooling_layer_fails(make, size, failing):
     with pytest.raises(ValueError, match=rf"layer {failing} \(MaxPool2d\)"):
         layer_summary(on_meta(make), (1, 1, size, size))
 
 
-@pytest.mark.parametrize("make, size", [(AlexNet, 224), (lambda: vgg(VGG11_ARCH), 224)])
+@pytest.mark.parametrize("make, size", [(AlexNet, 224), (lambda: VGG(VGG11_ARCH), 224)])
 def test_adaptive_pool_is_an_identity_at_224(make, size):
     net = on_meta(make)
     shape = net.features(torch.zeros(1, 1, size, size, device="meta")).shape
@@ -148,8 +147,8 @@ def test_adaptive_pool_repeats_alexnets_single_position_at_65():
 def test_chapters_reach_the_first_convolution_through_features():
     for make in (LeNet, LeNetModern, AlexNet):
         assert isinstance(on_meta(make).features[0], nn.Conv2d)
-    assert isinstance(on_meta(lambda: vgg(VGG11_SLIM_ARCH)).features[0][0], nn.Conv2d)
-    assert isinstance(on_meta(lambda: vgg(VGG11_SLIM_ARCH)), VGG)
+    assert isinstance(on_meta(lambda: VGG(VGG11_SLIM_ARCH)).features[0][0], nn.Conv2d)
+    assert isinstance(on_meta(lambda: VGG(VGG11_SLIM_ARCH)), VGG)
 
 
 def test_vgg_block_and_the_slim_architecture():
@@ -157,7 +156,7 @@ def test_vgg_block_and_the_slim_architecture():
     assert block(torch.zeros(1, 3, 16, 16)).shape == (1, 8, 8, 8)
     assert block(torch.zeros(1, 3, 15, 15)).shape == (1, 8, 7, 7)
     assert [type(m) for m in block] == [nn.Conv2d, nn.ReLU, nn.Conv2d, nn.ReLU, nn.MaxPool2d]
-    assert len(on_meta(lambda: vgg(VGG11_ARCH)).features) == len(VGG11_ARCH)
+    assert len(on_meta(lambda: VGG(VGG11_ARCH)).features) == len(VGG11_ARCH)
     assert [n for n, _ in VGG11_SLIM_ARCH] == [n for n, _ in VGG11_ARCH]
     assert [c * 4 for _, c in VGG11_SLIM_ARCH] == [c for _, c in VGG11_ARCH]
 
@@ -179,23 +178,23 @@ def test_from_scratch_lenet_equals_nn_lenet_for_the_same_seed():
     "make, error, message",
     [
         (lambda: LeNet(in_channels=0), ValueError, "in_channels must be at least 1, got 0"),
-        (lambda: LeNet(in_channels=1.0), TypeError, "in_channels must be an int, got float"),
-        (lambda: LeNet(num_classes=True), TypeError, "num_classes must be an int, got bool"),
+        (lambda: LeNet(in_channels=1.0), TypeError, "in_channels must be an int >= 1, got 1.0"),
+        (lambda: LeNet(num_classes=True), TypeError, "num_classes must be an int >= 1, got True"),
         (lambda: LeNet(from_scratch=1), TypeError, "from_scratch must be True or False, got 1"),
         (lambda: LeNetModern(num_classes=-2), ValueError, "num_classes must be at least 1"),
-        (lambda: AlexNet("1"), TypeError, "in_channels must be an int, got str"),
+        (lambda: AlexNet("1"), TypeError, "in_channels must be an int >= 1, got '1'"),
         (lambda: AlexNet(1, 0), ValueError, "num_classes must be at least 1, got 0"),
-        (lambda: vgg(()), ValueError, "conv_arch must be a non-empty sequence"),
-        (lambda: vgg(5), TypeError, "conv_arch must be a non-empty sequence .* got 5"),
-        (lambda: vgg("A"), TypeError, "conv_arch must be"),
-        (lambda: vgg([(1, 64), 3]), TypeError, "got the entry 3"),
-        (lambda: vgg([(1, 64, 3)]), ValueError, r"got the entry \(1, 64, 3\)"),
-        (lambda: vgg([(0, 64)]), ValueError, "num_convs in conv_arch must be at least 1"),
-        (lambda: vgg([(1, 6.4)]), TypeError, "out_channels in conv_arch must be an int"),
-        (lambda: vgg(VGG11_ARCH, in_channels=0), ValueError, "in_channels must be at least 1"),
+        (lambda: VGG(()), ValueError, "conv_arch must be a non-empty sequence"),
+        (lambda: VGG(5), TypeError, "conv_arch must be a non-empty sequence .* got 5"),
+        (lambda: VGG("A"), TypeError, "conv_arch must be"),
+        (lambda: VGG([(1, 64), 3]), TypeError, "got the entry 3"),
+        (lambda: VGG([(1, 64, 3)]), ValueError, r"got the entry \(1, 64, 3\)"),
+        (lambda: VGG([(0, 64)]), ValueError, "num_convs in conv_arch must be at least 1"),
+        (lambda: VGG([(1, 6.4)]), TypeError, "out_channels in conv_arch must be an int"),
+        (lambda: VGG(VGG11_ARCH, in_channels=0), ValueError, "in_channels must be at least 1"),
         (lambda: VGG(VGG11_ARCH, num_classes=None), TypeError, "num_classes must be an int"),
         (lambda: vgg_block(0, 1, 8), ValueError, "num_convs must be at least 1, got 0"),
-        (lambda: vgg_block(1, 1, "8"), TypeError, "out_channels must be an int, got str"),
+        (lambda: vgg_block(1, 1, "8"), TypeError, "out_channels must be an int >= 1, got '8'"),
     ],
 )
 def test_constructors_check_their_arguments(make, error, message):

@@ -7,20 +7,38 @@ import pytest
 import torch
 from torch import nn
 
-from cnnbook import recipes, train
-from cnnbook.recipes import BUDGETS, MODELS, RECIPES, FitResult, Recipe, budget, fit, recipe
+from cnnbook import recipes
+from cnnbook.models import MODELS
+from cnnbook.recipes import BUDGETS, RECIPES, FitResult, Recipe, default_budget, fit, recipe
 
 
 def test_budget_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("CNNBOOK_BUDGET", "full")
-    assert budget() == "full" and recipe("lenet").budget == "full"
+    assert default_budget() == "full" and recipe("lenet").budget == "full"
     monkeypatch.setenv("CNNBOOK_BUDGET", "cpu")
-    assert budget() == "cpu" and recipe("vgg").budget == "cpu"
+    assert default_budget() == "cpu" and recipe("vgg").budget == "cpu"
+    monkeypatch.setenv("CNNBOOK_BUDGET", "smoke")
+    assert recipe("alexnet").budget == "smoke"
     monkeypatch.setenv("CNNBOOK_BUDGET", "huge")
-    with pytest.raises(ValueError, match="CNNBOOK_BUDGET must be one of"):
-        budget()
+    with pytest.raises(ValueError, match="CNNBOOK_BUDGET must be one of .*got 'huge'"):
+        default_budget()
     monkeypatch.delenv("CNNBOOK_BUDGET")
-    assert budget() == ("full" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        assert default_budget() == "cpu"
+
+
+def test_the_default_budget_on_cuda_follows_the_gpu(monkeypatch):
+    monkeypatch.delenv("CNNBOOK_BUDGET", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for capability, expected in [((7, 5), "gpu"), ((8, 0), "full"), ((9, 0), "full")]:
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda c=capability: c)
+        assert default_budget() == expected, capability
+
+
+def test_the_smoke_budget_is_a_few_batches_of_one_epoch():
+    for name in RECIPES:
+        r = recipe(name, "smoke")
+        assert r.num_epochs == 1 and r.num_train <= 512, r
 
 
 def test_every_model_has_a_recipe_per_budget_and_builds():
@@ -56,16 +74,17 @@ def test_a_recipe_is_frozen_and_checked():
         r.lr = 1.0
     assert Recipe(**r.as_dict()) == r
     for change, error, message in [
-        (dict(num_epochs=1.5), TypeError, "num_epochs must be an int, got 1.5"),
-        (dict(num_epochs=0), ValueError, "num_epochs must be an int >= 1"),
+        (dict(num_epochs=1.5), TypeError, "num_epochs must be an int >= 1, got 1.5"),
+        (dict(num_epochs=0), ValueError, "num_epochs must be at least 1"),
         (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
         (dict(lr=float("inf")), ValueError, "lr must be a finite number > 0"),
-        (dict(resize=0), ValueError, "resize must be an int >= 1"),
+        (dict(resize=0), ValueError, "resize must be at least 1"),
         (dict(num_train=True), TypeError, "num_train must be an int"),
         (dict(optimizer="lbfgs"), ValueError, "optimizer must be one of"),
-        (dict(budget="gpu"), ValueError, "budget must be one of"),
+        (dict(budget="huge"), ValueError, "budget must be one of"),
+        (dict(model="resnet"), ValueError, r"model must be one of \(.*'alexnet'.*got 'resnet'"),
         (dict(schedule="step"), ValueError, "schedule must be one of"),
-        (dict(label_smoothing=-0.1), ValueError, "label_smoothing must be a number in"),
+        (dict(label_smoothing=-0.1), ValueError, "label_smoothing must be a finite number in"),
         (dict(bf16=1), TypeError, "bf16 must be True or False"),
     ]:
         with pytest.raises(error, match=message):
@@ -76,7 +95,7 @@ def test_recipe_names_what_it_knows():
     with pytest.raises(ValueError, match=r"name must be one of .*'alexnet'.*got 'resnet'"):
         recipe("resnet")
     with pytest.raises(ValueError, match="budget must be one of"):
-        recipe("lenet", "gpu")
+        recipe("lenet", "huge")
     with pytest.raises(TypeError, match="budget must be one of"):
         recipe("lenet", 1)
 
@@ -116,7 +135,7 @@ def test_fit_loads_the_recipes_data_builds_the_model_and_trains_it(tiny):
     assert tiny.calls == [dict(batch_size=32, resize=10, seed=3, device=torch.device("cpu"),
                                num_train=256)]  # fmt: skip
     assert len(result.history.test_acc) == 2 and result.history.test_acc[-1] > 0.5
-    assert result.history is train.last_history and result.device == torch.device("cpu")
+    assert result.history.stopped is None and result.device == torch.device("cpu")
     assert len(result.train_iter) == 8 and isinstance(result.net, nn.Sequential)
 
 
@@ -133,7 +152,7 @@ def test_fit_follows_given_settings_instead_of_the_books_recipe(tiny):
 def test_fit_trains_a_given_network_and_keeps_trained_ones_unless_told(tiny):
     net = nn.Sequential(nn.Flatten(), nn.Linear(100, 10))
     assert fit("lenet", device="cpu", net=net, progress=False, verbose=False).net is net
-    with pytest.raises(ValueError, match="init=None"):
+    with pytest.raises(ValueError, match="init must be None"):
         fit("lenet", device="cpu", net=net, progress=False, verbose=False)
     more = fit("lenet", device="cpu", net=net, init=None, progress=False, verbose=False)
     assert more.net is net
@@ -142,7 +161,8 @@ def test_fit_trains_a_given_network_and_keeps_trained_ones_unless_told(tiny):
 def test_fit_checks_its_arguments_before_loading_anything(tiny):
     for kwargs, error in [
         (dict(name="resnet"), ValueError),
-        (dict(name="lenet", budget="gpu"), ValueError),
+        (dict(name="lenet", budget="huge"), ValueError),
+        (dict(name="lenet", device=0.5), TypeError),
         (dict(name="lenet", seed=1.5), TypeError),
         (dict(name="lenet", device="abacus"), ValueError),
         (dict(name="lenet", net="lenet"), TypeError),
@@ -150,3 +170,21 @@ def test_fit_checks_its_arguments_before_loading_anything(tiny):
         with pytest.raises(error):
             fit(**kwargs)
     assert tiny.calls == []
+
+
+def test_an_unknown_model_in_a_recipe_is_named_before_any_data_is_loaded(tiny):
+    with pytest.raises(ValueError, match=r"model must be one of .* got 'resnet'"):
+        fit("resnet", settings=Recipe("resnet", "cpu", batch_size=8, num_epochs=1, lr=0.1))
+    assert tiny.calls == []
+
+
+def test_batch_norm_with_a_last_batch_of_one_is_refused_before_training(monkeypatch):
+    """fit("lenet-modern") with 129 examples in batches of 128: refused, nothing trained."""
+    fake = FakeData()
+    monkeypatch.setattr(
+        recipes, "load_fashion_mnist", lambda *a, **k: fake(*a, **{**k, "resize": 28})
+    )
+    settings = Recipe("lenet-modern", "cpu", batch_size=128, num_epochs=1, lr=0.01,
+                      optimizer="adam", num_train=129)  # fmt: skip
+    with pytest.raises(ValueError, match="single example when net has batch normalisation"):
+        fit("lenet-modern", settings=settings, device="cpu", progress=False, verbose=False)

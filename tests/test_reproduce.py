@@ -10,8 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from cnnbook import bench, recipes, reproduce
-from cnnbook.recipes import MODELS, RECIPES, Recipe
+from cnnbook import devices, recipes, reproduce
+from cnnbook.models import MODELS
+from cnnbook.recipes import RECIPES, Recipe
 from cnnbook.train import History
 
 
@@ -44,12 +45,12 @@ def tiny(monkeypatch):
 
 def test_reproduce_writes_a_complete_results_file(tmp_path, tiny):
     out = tmp_path / "new" / "results"  # created
-    assert reproduce.main(["lenet", "--budget", "cpu", "--out", str(out)]) == 0
+    assert reproduce.rerun(["lenet", "--budget", "cpu", "--out", str(out)]) == 0
     record = strict((out / "lenet-cpu.json").read_text())
     assert record == reproduce.load_result("lenet", "cpu", out)
     assert record["recipe"] == RECIPES["lenet"]["cpu"].as_dict() and record["model"] == "lenet"
     assert len(record["history"]["test_acc"]) == 1 and record["history"]["device"]
-    assert record["machine"].startswith(bench.cpu_name()) and "torch" in record["machine"]
+    assert record["machine"].startswith(devices.cpu_name()) and "torch" in record["machine"]
     assert History(**record["history"]).summary() == record["summary"]
     assert reproduce.load_result("vgg", "full", out) is None
     assert [p.name for p in out.iterdir()] == ["lenet-cpu.json"]
@@ -78,7 +79,7 @@ def test_an_unusable_out_is_an_error_before_any_training(tmp_path, tiny, capsys)
     a_file.write_text("{}")
     for out in (a_file, a_file / "below"):
         with pytest.raises(SystemExit) as info:
-            reproduce.main(["lenet", "--budget", "cpu", "--out", str(out)])
+            reproduce.rerun(["lenet", "--budget", "cpu", "--out", str(out)])
         assert info.value.code == 2
         assert f"--out {out} cannot hold the results" in capsys.readouterr().err
     assert tiny == [] and a_file.read_text() == "{}"
@@ -89,15 +90,15 @@ def test_a_read_only_out_is_an_error_before_any_training(tmp_path, tiny):
     read_only = tmp_path / "read-only"
     read_only.mkdir(mode=0o500)
     with pytest.raises(SystemExit):
-        reproduce.main(["lenet", "--budget", "cpu", "--out", str(read_only)])
+        reproduce.rerun(["lenet", "--budget", "cpu", "--out", str(read_only)])
     assert tiny == [] and list(read_only.iterdir()) == []
 
 
 def test_unknown_models_and_budgets_are_refused(tmp_path, tiny):
     with pytest.raises(SystemExit):
-        reproduce.main(["resnet", "--out", str(tmp_path)])
+        reproduce.rerun(["resnet", "--out", str(tmp_path)])
     with pytest.raises(SystemExit):
-        reproduce.main(["lenet", "--budget", "gpu", "--out", str(tmp_path)])
+        reproduce.rerun(["lenet", "--budget", "huge", "--out", str(tmp_path)])
     assert tiny == [] and list(tmp_path.iterdir()) == []
 
 
@@ -106,3 +107,39 @@ def test_it_runs_as_a_module():
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "alexnet" in done.stdout and "--out" in done.stdout
+
+
+def test_a_tilde_in_out_means_the_home_directory(tmp_path, tiny, monkeypatch, capsys):
+    """`--out=~/results`: the shell leaves the ~ alone; the results go home, as printed."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert reproduce.rerun(["lenet", "--budget", "cpu", "--out=~/results"]) == 0
+    written = tmp_path / "home" / "results" / "lenet-cpu.json"
+    assert written.is_file() and not (tmp_path / "~").exists()
+    assert f"wrote {written}" in capsys.readouterr().out
+
+
+def test_an_interrupted_run_is_not_saved(tmp_path, tiny, monkeypatch):
+    monkeypatch.setattr(recipes, "train_net", lambda *a, **k: History("cpu", stopped="interrupted"))
+    with pytest.raises(KeyboardInterrupt):
+        reproduce.rerun(["lenet", "--budget", "cpu", "--out", str(tmp_path)])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_reference_runs_travel_with_the_package():
+    """In Colab, cnnbook is installed from the repository: the full-budget runs must be package
+    data, where reference_table finds them."""
+    import importlib.resources
+
+    for name in ("lenet", "alexnet", "vgg"):
+        files = importlib.resources.files("cnnbook") / "results" / f"{name}-full.json"
+        assert files.is_file(), name
+        assert reproduce.load_result(name, "full")["model"] == name
+    text = (pathlib_root() / "pyproject.toml").read_text()
+    assert 'cnnbook = ["results/*.json"]' in text
+
+
+def pathlib_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

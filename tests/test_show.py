@@ -1,6 +1,7 @@
 """show_source's plain highlighted form, and the progress line in a terminal and a notebook."""
 
 import inspect
+import sys
 
 import IPython
 import pytest
@@ -69,6 +70,7 @@ def test_a_notebook_is_recognised_by_its_shell_class_colab_included(monkeypatch)
 
 def test_progress_in_a_terminal_rewrites_one_line(capsys, monkeypatch):
     monkeypatch.setattr(show, "in_notebook", lambda: False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     bar = Progress(every=0)
     bar.update("batch 1")
     bar.update("batch 2")
@@ -78,6 +80,18 @@ def test_progress_in_a_terminal_rewrites_one_line(capsys, monkeypatch):
     assert [part.strip() for part in out.split("\r")[1:]] == ["batch 1", "batch 2", "done"]
     Progress(enabled=False).close("silent")
     assert capsys.readouterr().out == ""
+
+
+def test_progress_written_to_a_file_keeps_only_whole_lines(capsys, monkeypatch):
+    """`python -m cnnbook.reproduce > log`: no carriage returns, one line per forced update."""
+    monkeypatch.setattr(show, "in_notebook", lambda: False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    bar = Progress(every=0)
+    bar.update("batch 1")
+    bar.update("epoch 1/2: test acc 0.5", force=True)
+    bar.update("batch 2")
+    bar.close("done")
+    assert capsys.readouterr().out == "epoch 1/2: test acc 0.5\ndone\n"
 
 
 def test_progress_in_a_notebook_updates_one_display(monkeypatch):

@@ -7,7 +7,7 @@ from torch import nn
 
 from cnnbook import conv
 from cnnbook.conv import conv_cost
-from cnnbook.models import VGG11_ARCH, VGG11_SLIM_ARCH, AlexNet, LeNet, vgg
+from cnnbook.models import VGG, VGG11_ARCH, VGG11_SLIM_ARCH, AlexNet, LeNet
 from cnnbook.summary import Row, Summary, layer_summary
 
 
@@ -29,7 +29,7 @@ def test_lenet_totals_match_an_independent_count():
     assert "features.0 Conv2d" in text and f"{count(net):,}" in text.splitlines()[-1]
 
 
-@pytest.mark.parametrize("make", [AlexNet, lambda: vgg(VGG11_ARCH), lambda: vgg(VGG11_SLIM_ARCH)])
+@pytest.mark.parametrize("make", [AlexNet, lambda: VGG(VGG11_ARCH), lambda: VGG(VGG11_SLIM_ARCH)])
 def test_totals_at_224_equal_an_independent_count(make):
     with torch.device("meta"):  # shapes without memory or time
         net = make()

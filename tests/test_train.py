@@ -7,18 +7,17 @@ import pytest
 import torch
 from torch import nn
 
+from cnnbook import devices
 from cnnbook import train as engine
 from cnnbook.data import Batches
+from cnnbook.evaluate import confusion_matrix, evaluate_accuracy, predict
 from cnnbook.train import (
     EpochResult,
     History,
     Step,
     TrainingDiverged,
-    confusion_matrix,
-    evaluate_accuracy,
-    predict,
-    train,
     train_epoch,
+    train_net,
 )
 
 
@@ -70,7 +69,7 @@ def run(net=None, data=None, **kwargs):
     train_iter, test_iter = data or toy_data()
     args = dict(QUIET, num_epochs=4, lr=0.5)
     args.update(kwargs)
-    return train(net if net is not None else toy_net(), train_iter, test_iter, **args)
+    return train_net(net if net is not None else toy_net(), train_iter, test_iter, **args)
 
 
 def weights(net):
@@ -88,7 +87,7 @@ def test_loss_falls_and_history_has_every_field():
     assert history.wall_time > 0 and history.device.startswith("cpu")
     line = history.summary()
     assert line.startswith("loss ") and "examples/sec on cpu" in line and line.endswith(" s")
-    assert engine.last_history is history
+    assert history.stopped is None
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -139,8 +138,8 @@ def test_a_one_shot_iterator_is_refused_before_training(which):
     data[which] = (batch for batch in data[which])
     net = nn.Sequential(nn.Flatten(), nn.Linear(64, 2))
     before = weights(net)
-    with pytest.raises(TypeError, match=f"{which} is a one-shot iterator.*re-iterable"):
-        train(net, data["train_iter"], data["test_iter"], 1, 0.1, init=None, **QUIET)
+    with pytest.raises(TypeError, match=f"{which} must be re-iterable, got a one-shot iterator"):
+        train_net(net, data["train_iter"], data["test_iter"], 1, 0.1, init=None, **QUIET)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
     assert train_iter.passes == 0
 
@@ -164,7 +163,7 @@ def test_one_cycle_and_label_smoothing_also_learn():
 def test_one_cycle_warms_up_then_anneals():
     net = toy_net()
     run(net=net, num_epochs=1)  # materialise the lazy layer
-    opt = engine.make_optimizer("adam", net.parameters(), 0.1, "cpu")
+    opt = engine.make_optimizer("adam", net.parameters(), 0.1, torch.device("cpu"))
     scheduler = engine.make_scheduler("onecycle", opt, 0.1, 100)
     rates = []
     for _ in range(100):
@@ -188,8 +187,8 @@ def test_bf16_autocast_only_where_native_and_said_in_the_history(monkeypatch, na
 
 
 def test_bf16_native_reads_the_device():
-    assert isinstance(engine.bf16_native("cpu"), bool)
-    assert engine.bf16_native("meta") is False
+    assert isinstance(devices.bf16_native(torch.device("cpu")), bool)
+    assert devices.bf16_native(torch.device("meta")) is False
 
 
 def test_fused_adam_gives_the_plain_adams_numbers():
@@ -198,7 +197,7 @@ def test_fused_adam_gives_the_plain_adams_numbers():
     run(net=nets[0], num_epochs=1)
     nets[1] = copy.deepcopy(nets[0])
     X, y = next(iter(toy_data()[0]))
-    fused = engine.make_optimizer("adam", nets[0].parameters(), 0.01, "cpu")
+    fused = engine.make_optimizer("adam", nets[0].parameters(), 0.01, torch.device("cpu"))
     plain = torch.optim.Adam(nets[1].parameters(), lr=0.01)
     for net, opt in zip(nets, (fused, plain)):
         for _ in range(3):
@@ -221,7 +220,7 @@ def test_a_trained_network_is_retrained_only_by_an_explicit_choice():
     net = nn.Sequential(nn.Flatten(), nn.Linear(64, 2))
     first = run(net=net, num_epochs=2)
     trained = weights(net)
-    with pytest.raises(ValueError, match=r"init=None .* init='xavier'"):
+    with pytest.raises(ValueError, match=r"init must be None .* or 'xavier' .* got 'auto'"):
         run(net=net)
     assert all(torch.equal(a, b) for a, b in zip(trained, net.parameters()))
     more = run(net=net, num_epochs=1, init=None)  # continues: starts where the first run ended
@@ -237,22 +236,27 @@ def test_a_trained_network_is_retrained_only_by_an_explicit_choice():
         (dict(lr=-0.1), ValueError, "lr must be a finite number > 0"),
         (dict(lr=math.inf), ValueError, "lr must be a finite number > 0, got inf"),
         (dict(lr=math.nan), ValueError, "lr must be a finite number > 0, got nan"),
-        (dict(lr="0.1"), TypeError, "lr must be a number"),
-        (dict(num_epochs=0), ValueError, "num_epochs must be an int >= 1"),
-        (dict(num_epochs=1.5), TypeError, "num_epochs must be an int, got 1.5"),
+        (dict(lr="0.1"), TypeError, "lr must be a finite number"),
+        (dict(num_epochs=0), ValueError, "num_epochs must be at least 1"),
+        (dict(num_epochs=1.5), TypeError, "num_epochs must be an int >= 1, got 1.5"),
         (dict(num_epochs=True), TypeError, "num_epochs must be an int"),
         (dict(num_classes=10), ValueError, r"must map a batch of 32 examples to \(32, 10\)"),
         (dict(optimizer="rmsprop"), ValueError, "optimizer must be one of"),
         (dict(optimizer=torch.optim.SGD), TypeError, "optimizer must be one of"),
         (dict(schedule="step"), ValueError, "schedule must be one of"),
-        (dict(label_smoothing=1.0), ValueError, r"label_smoothing must be a number in \[0, 1\)"),
-        (dict(label_smoothing="0.1"), TypeError, "label_smoothing must be a number"),
+        (
+            dict(label_smoothing=1.0),
+            ValueError,
+            r"label_smoothing must be a finite number in \[0, 1\)",
+        ),
+        (dict(label_smoothing="0.1"), TypeError, "label_smoothing must be a finite number"),
         (dict(bf16="yes"), TypeError, "bf16 must be True or False"),
         (dict(init="he"), ValueError, "init must be one of"),
-        (dict(seed=-1), ValueError, "seed must be an int >= 0"),
+        (dict(seed=-1), ValueError, "seed must be at least 0"),
         (dict(seed=0.5), TypeError, "seed must be an int"),
         (dict(device="abacus"), ValueError, "device must name a device"),
-        (dict(device=0.5), TypeError, "device must be None, a str or a torch.device"),
+        (dict(device=0.5), TypeError, "device must be None, a str, an int or a torch.device"),
+        (dict(progress="yes"), TypeError, "progress must be True or False"),
     ],
 )
 def test_wrong_input_is_rejected_before_training(change, error, message):
@@ -268,7 +272,7 @@ def test_wrong_data_and_networks_are_rejected():
     empty = Loader(torch.zeros(0, 1, 8, 8), torch.zeros(0, dtype=torch.long), 4)
     for args, name in [((empty, test_iter), "train_iter"), ((train_iter, empty), "test_iter"),
                        (([], test_iter), "train_iter")]:  # fmt: skip
-        with pytest.raises(ValueError, match=f"{name} is empty"):
+        with pytest.raises(ValueError, match=f"{name} must yield at least one batch"):
             run(data=args, num_epochs=1)
     with pytest.raises(TypeError, match="train_iter must be an iterable"):
         run(data=(5, test_iter))
@@ -276,7 +280,7 @@ def test_wrong_data_and_networks_are_rejected():
         run(data=([torch.zeros(4, 1, 8, 8)], test_iter))
     with pytest.raises(TypeError, match="net must be a torch.nn.Module"):
         run(net=lambda X: X)
-    with pytest.raises(ValueError, match="net has no parameters"):
+    with pytest.raises(ValueError, match="net must have parameters"):
         run(net=nn.Flatten())
     for schedule in ("cosine", "onecycle"):
         with pytest.raises(TypeError, match=f"schedule='{schedule}' needs a train_iter with a len"):
@@ -320,30 +324,76 @@ class Breaks(nn.Module):
         return out
 
 
-def test_ctrl_c_closes_the_line_restores_the_mode_and_keeps_the_history(capsys, monkeypatch):
+def test_ctrl_c_returns_the_history_so_far_and_restores_the_mode(capsys, monkeypatch):
     monkeypatch.setattr("cnnbook.show.in_notebook", lambda: False)
     net = Breaks(at=8 + 3, error=KeyboardInterrupt)  # the third batch of epoch 2
     net.eval()
-    with pytest.raises(KeyboardInterrupt):
-        run(net=net, num_epochs=3, progress=True)
+    history = run(net=net, num_epochs=3, progress=True)  # returns: no KeyboardInterrupt
     assert not net.training
-    history = engine.last_history
+    assert history.stopped == "interrupted in epoch 2/3 (1 finished)"
     assert len(history.test_acc) == len(history.train_loss) == 1
     assert len(history.batch_loss) == 8 + 2 and history.wall_time > 0
     out = capsys.readouterr().out
-    assert "interrupted in epoch 2/3" in out and "cnnbook.train.last_history" in out
+    assert "interrupted in epoch 2/3 (1 finished): the history so far is returned" in out
     assert out.endswith("\n")
 
 
 def test_a_nan_loss_stops_training_with_a_clear_error():
     net = Breaks(at=8 + 5)  # the fifth batch of epoch 2
-    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 5.*smaller learning rate") as info:
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 5.*smaller lr") as info:
         run(net=net, num_epochs=3)
     assert isinstance(info.value, ArithmeticError)
-    assert info.value.history is engine.last_history
-    assert len(engine.last_history.test_acc) == 1 and len(engine.last_history.batch_loss) == 12
+    history = info.value.history
+    assert len(history.test_acc) == 1 and len(history.batch_loss) == 12
     assert all(torch.isfinite(p).all() for p in net.parameters())  # the NaN step was not taken
     assert net.training
+
+
+def test_a_loss_that_grows_a_hundredfold_stops_training():
+    """lr=100 makes the loss explode without ever becoming NaN on this problem."""
+    with pytest.raises(TrainingDiverged, match=r"grew to .*over 100 times .* smaller lr") as info:
+        run(lr=100.0, num_epochs=3)
+    assert math.isfinite(info.value.loss) and info.value.loss > 100 * math.log(2)
+    assert info.value.history is not None
+
+
+def test_progress_written_to_a_file_has_no_carriage_returns(capsys, monkeypatch):
+    monkeypatch.setattr("cnnbook.show.in_notebook", lambda: False)
+    run(num_epochs=2, progress=True)
+    out = capsys.readouterr().out  # pytest's capture is no terminal: as `> log` would be
+    assert "\r" not in out
+    assert out.splitlines()[:2] == [line for line in out.splitlines() if line.startswith("epoch")]
+    assert "2 epochs: test acc per epoch" in out
+
+
+def test_batch_norm_with_a_last_batch_of_one_is_refused_before_training():
+    X, y = toy_tensors(33)
+    train_iter, test_iter = Loader(X, y, 32), Loader(X, y, 32)  # 33 = 32 + 1
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    before = weights(net)
+    with pytest.raises(
+        ValueError, match=r"single example when net has batch normalisation \(layer 2\)"
+    ):
+        train_net(net, Batches((X[:, 0] * 255).byte(), y, 32), test_iter, 1, 0.1, **QUIET)
+    with pytest.raises(ValueError, match="single example"):
+        train_net(net, list(train_iter), test_iter, 1, 0.1, **QUIET)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    assert not getattr(net, engine.TRAINED, False)
+    run(net=nn.Sequential(nn.Flatten(), nn.Linear(64, 2)), data=(train_iter, test_iter))  # no BN
+
+
+def test_a_layer_that_fails_on_the_first_batch_is_named_with_the_image_size():
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(5), nn.MaxPool2d(5), nn.Flatten(),
+                        nn.LazyLinear(2))  # fmt: skip
+    with pytest.raises(ValueError, match=r"first batch.*layer 2 \(MaxPool2d\).*8 x 8 pixels"):
+        run(net=net)
+
+
+def test_a_device_may_be_named_by_an_int_as_in_the_data_loader():
+    for place in (0, "cuda:3"):
+        if not torch.cuda.is_available():
+            with pytest.raises(ValueError, match="device must be a device this machine has"):
+                run(device=place)
 
 
 def test_train_epoch_returns_its_numbers_and_reports_every_batch():
@@ -390,7 +440,7 @@ def test_evaluate_accuracy_and_predict():
     assert evaluate_accuracy(Oracle(), test_iter) == 1.0
     predicted, true = predict(Oracle(), test_iter)
     assert predicted.shape == true.shape == (256,) and torch.equal(true, test_iter.y)
-    with pytest.raises(ValueError, match="data_iter yielded no examples"):
+    with pytest.raises(ValueError, match="data_iter must yield at least one batch"):
         predict(Oracle(), [])
 
 

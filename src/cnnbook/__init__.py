@@ -15,6 +15,7 @@ Models
 Training
 - ``cnnbook.devices``: where a computation runs, and how a result names the device and machine.
 - ``cnnbook.train``: the training loop (``train_epoch``, ``train_net``) and its history.
+- ``cnnbook.preflight``: what ``train_net`` checks before the first step (data, network, sizes).
 - ``cnnbook.evaluate``: predictions, accuracy and the confusion matrix of a trained network.
 - ``cnnbook.recipes``: the training recipes per model and budget, and ``fit``.
 - ``cnnbook.reproduce``: ``python -m cnnbook.reproduce`` runs the recipes and saves the results;

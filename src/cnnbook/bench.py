@@ -260,7 +260,8 @@ def recipe_step_speed(name: str, batch_size: int | None = None, adam: str = "fus
         for _ in range(count):
             yield (ready if pre_resized else resized()), y
 
-    train_epoch(net, batches(warmup), loss_fn, opt, device=cpu, bf16=bf16)
+    if warmup:
+        train_epoch(net, batches(warmup), loss_fn, opt, device=cpu, bf16=bf16)
     start = time.perf_counter()
     train_epoch(net, batches(steps), loss_fn, opt, device=cpu, bf16=bf16)
     return steps * batch_size / (time.perf_counter() - start)

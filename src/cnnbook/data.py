@@ -78,6 +78,8 @@ def read_split(split: str, root=None) -> tuple[torch.Tensor, torch.Tensor]:
 
 def read_fashion_mnist(root=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(train_images, train_labels, test_images, test_labels)``: :func:`read_split` of both."""
+    if root is not None:
+        find_data_dir(root)  # an explicit root lacking files: name them all at once
     return (*read_split("train", root), *read_split("test", root))
 
 

@@ -67,9 +67,9 @@ def refuse_batch_of_one(net: nn.Module, train_iter) -> None:
     if norms and last_batch_size(train_iter) == 1:
         raise ValueError(
             "train_iter must not end with a batch of a single example when net has batch "
-            f"normalisation ({norms[0]}): a batch of one has no variance to normalise by. "
-            "Choose the number of training examples and batch_size so that the last batch holds "
-            "2 or more (e.g. num_train=128 or 130 instead of 129 with batch_size=128)"
+            f"normalisation (layer {norms[0]}): one example has no variance to normalise by. "
+            "Change the number of training examples or batch_size so that the last batch holds 2 "
+            "or more (with fit: the Recipe's num_train or batch_size)"
         )
 
 

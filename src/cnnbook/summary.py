@@ -94,7 +94,10 @@ def _macs(module: nn.Module, output) -> int:
 
 
 def _count(parameters) -> int:
-    return sum(p.numel() for p in parameters)
+    """How many numbers ``parameters`` hold (a lazy layer's not yet shaped ones count as 0)."""
+    return sum(
+        p.numel() for p in parameters if not isinstance(p, nn.parameter.UninitializedParameter)
+    )
 
 
 def as_input_shape(input_shape) -> tuple:
