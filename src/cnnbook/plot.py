@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from . import args
 
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")  # the forms a figure is shown in
+IMAGE = "image/png"  # how a notebook shows a figure (matplotlib's inline backend)
 
 
 def figure(width: float, height: float):
@@ -49,10 +49,10 @@ def alt_text(fig) -> str | None:
 
 
 def alt_metadata(fig) -> dict:
-    """The display metadata that carries ``fig``'s alt text: ``{"image/png": {"alt": ...}, ...}``
-    for each of ``IMAGE_TYPES``; empty for a figure without one."""
+    """The display metadata that carries ``fig``'s alt text, ``{"image/png": {"alt": ...}}``;
+    empty for a figure without one."""
     text = alt_text(fig)
-    return {} if text is None else {kind: {"alt": text} for kind in IMAGE_TYPES}
+    return {} if text is None else {IMAGE: {"alt": text}}
 
 
 def register_alt_formatter(shell=None) -> bool:
@@ -145,11 +145,11 @@ def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r", shared=False):
         ax.spines[:].set_visible(False)
         if not shared:  # the scale, stated
             scale_words = (
-                f"blue {-limit:.3g}, red {limit:.3g}" if diverging else f"black {limit:.3g}"
+                f"blue {_g(-limit)}, red {_g(limit)}" if diverging else f"black {_g(limit)}"
             )
             ax.set_xlabel(scale_words, fontsize=7)
         shape = "×".join(str(d) for d in m.shape)
-        words.append(f"{title} ({shape}, values {float(m.min()):.3g} to {float(m.max()):.3g})")
+        words.append(f"{title} ({shape}, values {_g(m.min())} to {_g(m.max())})")
     if shared:
         norm = Normalize(-peak if signed[0] else 0, peak)
         bar = fig.colorbar(
@@ -165,12 +165,17 @@ def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r", shared=False):
     if any(signed):
         colours.append("red positive and blue negative around white 0")
     how = (
-        f"one scale from {-peak if signed[0] else 0:.3g} to {peak:.3g}"
+        f"one scale from {_g(-peak if signed[0] else 0)} to {_g(peak)}"
         if shared
         else "each its own scale"
     )
     text = f"{len(maps)} maps in {num_rows} rows of {num_cols}, on {how} ({'; '.join(colours)}): "
     return describe_figure(fig, text + "; ".join(words) + ".")
+
+
+def _g(value) -> str:
+    """A number in a few significant digits, ``0`` rather than ``-0``."""
+    return f"{float(value) + 0.0:.3g}"
 
 
 def plot_history(history, title=""):
@@ -330,4 +335,4 @@ def show_kernels(weight, num_cols=8, scale=1.0, title="", max_width=8.0):
     text = f"{title}: a grid" if title else "A grid"
     text += f" of {count} convolution kernels in {num_rows} rows of {num_cols}, numbered 0 to "
     text += f"{count - 1}, {kh}×{kw} each{channel}, red positive and blue negative, each on its "
-    return describe_figure(fig, text + f"own scale; the largest weight magnitude is {peak:.3g}.")
+    return describe_figure(fig, text + f"own scale; the largest weight magnitude is {_g(peak)}.")

@@ -1,0 +1,80 @@
+"""Alt text from the figure to the built page: a notebook run in a real kernel stores each
+figure's description with its image, and the book's build (myst-nb with _ext/imagealt.py) writes
+it as the image's alt."""
+
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CELLS = [
+    "import torch\nfrom cnnbook.plot import describe_figure, figure, show_maps",
+    'fig = show_maps([torch.eye(3), -torch.eye(3)], ["eye", "minus eye"], shared=True)',
+    "fig = figure(1, 1)\n_ = fig.subplots()  # drawn by hand, not described: no alt text",
+    'fig = figure(1, 1)\n_ = fig.subplots()\n_ = describe_figure(fig, "empty axes, described")',
+]
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """The cells above, run by nbclient in a fresh kernel as `make execute` runs the chapters."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    return nb
+
+
+def images(cell):
+    return [o for o in cell.outputs if "image/png" in o.get("data", {})]
+
+
+def test_a_kernel_stores_each_figures_alt_text_with_its_image(executed):
+    [maps] = images(executed.cells[1])
+    alt = maps.metadata["image/png"]["alt"]
+    assert alt.startswith("2 maps in 1 rows of 2, on one scale from -1 to 1")
+    assert "eye (3×3, values 0 to 1)" in alt and "minus eye (3×3, values -1 to 0)" in alt
+    assert maps.data["text/plain"].startswith("<Figure size")  # what nbval compares is unchanged
+    [plain] = images(executed.cells[2])
+    assert "alt" not in plain.metadata.get("image/png", {})
+    [by_hand] = images(executed.cells[3])
+    assert by_hand.metadata["image/png"]["alt"] == "empty axes, described"
+
+
+def test_the_book_writes_the_stored_alt_text_into_the_page(executed, tmp_path):
+    """A one-page book with the book's own myst-nb settings and _ext/imagealt.py; the cell that
+    sets its own alt (myst-nb's cell metadata) keeps it."""
+    nb = nbformat.from_dict(executed)
+    nb.cells[2].metadata["mystnb"] = {"image": {"alt": "set by the cell"}}
+    src = tmp_path / "src"
+    src.mkdir()
+    nbformat.write(nb, src / "page.ipynb")
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / '_ext')!r})\n"
+        "extensions = ['myst_nb', 'imagealt']\nnb_execution_mode = 'off'\n"
+        "root_doc = 'page'\nexclude_patterns = ['_build']\n"
+    )
+    build = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html", str(src), str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr[-3000:]
+    page = (tmp_path / "out" / "page.html").read_text(encoding="utf-8")
+    alts = [unescape(a) for a in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+    maps, by_cell, by_hand = executed.cells[1], executed.cells[2], executed.cells[3]
+    assert alts == [
+        images(maps)[0].metadata["image/png"]["alt"],
+        "set by the cell",
+        images(by_hand)[0].metadata["image/png"]["alt"],
+    ], alts
+    assert images(by_cell)  # the cell's own alt was the one used: it had none stored
