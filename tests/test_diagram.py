@@ -5,10 +5,10 @@ import matplotlib.pyplot as plt
 import pytest
 from torch import nn
 
+from cnnbook.alttext import alt_text
 from cnnbook.conv import OneChannelConv2d
 from cnnbook.diagram import WIDTH, blocks, compare_networks, draw_network, kind, label
 from cnnbook.models import VGG, VGG11_SLIM_ARCH, AlexNet, LeNet, LeNetModern, vgg_block
-from cnnbook.plot import alt_text
 from cnnbook.summary import layer_summary
 
 matplotlib.use("Agg")

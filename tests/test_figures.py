@@ -7,6 +7,7 @@ import pytest
 import torch
 from matplotlib.patches import Rectangle
 
+from cnnbook.alttext import alt_text
 from cnnbook.cells import PADDING, cell_text
 from cnnbook.conv import conv_output_shape, corr2d, corr2d_multi_in, corr2d_multi_in_out, im2col
 from cnnbook.figures import (
@@ -17,7 +18,6 @@ from cnnbook.figures import (
     show_padding_stride,
     show_pooling,
 )
-from cnnbook.plot import alt_text
 from cnnbook.pool import pool2d
 
 matplotlib.use("Agg")

@@ -1,24 +1,14 @@
 """Figures: training curves that say something after one epoch or many, kernels in a labelled
 grid of a sensible size, maps on their own or one shared scale; every figure with an alt text
-written from what it draws, which IPython publishes with the image."""
+written from what it draws."""
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from cnnbook.plot import (
-    alt_metadata,
-    alt_text,
-    describe_figure,
-    figure,
-    plot_confusion,
-    plot_history,
-    register_alt_formatter,
-    show_images,
-    show_kernels,
-    show_maps,
-)
+from cnnbook.alttext import alt_text
+from cnnbook.plot import plot_confusion, plot_history, show_images, show_kernels, show_maps
 from cnnbook.train import History
 
 matplotlib.use("Agg")
@@ -154,39 +144,3 @@ def test_every_figure_function_describes_what_it_draws():
         texts["kernels"].startswith("conv1: a grid of 6 convolution kernels")
         and "5×5" in texts["kernels"]
     )
-
-
-def test_describe_records_an_alt_text_and_checks_it():
-    fig = figure(2, 2)
-    assert alt_text(fig) is None and alt_metadata(fig) == {}
-    assert describe_figure(fig, "  a line\n across ") is fig
-    assert alt_text(fig) == "a line across"
-    assert alt_metadata(fig)["image/png"] == {"alt": "a line across"}
-    with pytest.raises(ValueError, match="text"):
-        describe_figure(fig, " ")
-    with pytest.raises(TypeError, match="fig"):
-        describe_figure("a figure", "text")
-
-
-def test_ipython_publishes_the_alt_text_with_the_image():
-    """The real display path: IPython's formatters, then display(), as the inline backend calls
-    it for every figure a cell leaves open."""
-    formatters = pytest.importorskip("IPython.core.formatters")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    class Shell:  # what register_alt_formatter needs of a shell: IPython's own formatters
-        display_formatter = formatters.DisplayFormatter()
-
-    shell = Shell()
-    png = shell.display_formatter.formatters["image/png"]
-    png.for_type(Figure, lambda fig: "PNG")  # as matplotlib's inline backend registers
-    assert register_alt_formatter(shell)
-    fig = show_images(torch.zeros(2, 4, 4), 1, 2, titles=["coat", "bag"])
-    data, metadata = shell.display_formatter.format(fig)
-    assert data["image/png"] == "PNG" and data["text/plain"].startswith("<Figure size")
-    assert metadata["image/png"] == {"alt": alt_text(fig)}
-    plain = Figure()
-    FigureCanvasAgg(plain)
-    assert "image/png" not in shell.display_formatter.format(plain)[1]  # not described: no alt
-    assert not register_alt_formatter()  # no IPython running here: nothing to register with

@@ -17,7 +17,8 @@ from matplotlib.colors import Normalize
 from torch import nn
 
 from . import args
-from .plot import describe_figure, figure
+from .alttext import describe_figure
+from .plot import figure
 
 CMAP = "turbo"  # 0 (no evidence) blue, 1 (the strongest) red
 ALPHA = 0.75  # opacity of the colour where a map is 1; it fades to 0 with the map

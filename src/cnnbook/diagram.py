@@ -21,9 +21,10 @@ from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
 from torch.nn.modules.dropout import _DropoutNd
 
 from . import args
+from .alttext import alt_text, describe_figure
 from .cells import shape_text, size_text
 from .conv import OneChannelConv2d
-from .plot import alt_text, describe_figure, figure
+from .plot import figure
 from .summary import layer_summary
 
 KINDS = {  # kind: (fill colour, what the legend says)

@@ -18,6 +18,7 @@ its alt text, written from the numbers it shows (:func:`cnnbook.plot.describe_fi
 from __future__ import annotations
 
 from . import args
+from .alttext import describe_figure
 from .cells import (
     COLORS,
     SHADES,
@@ -35,7 +36,6 @@ from .cells import (
 )
 from .conv import corr2d_multi_in_out, im2col
 from .layouts import CorrelationLayout, MultiInLayout, PoolingLayout, positions_in
-from .plot import describe_figure
 
 
 def _picture(layout, output, positions, title, notes, alt, *extra):

@@ -1,75 +1,27 @@
 """Figures for the book: plain matplotlib on white, legible in light and dark themes, each with
-an alt text that says what it shows.
+an alt text written from what it draws (:mod:`cnnbook.alttext`).
 
-Every figure function of the package records on its figure a description written from what it
-draws (:func:`describe_figure`; :func:`alt_text` reads it back). Inside IPython (Jupyter, Colab),
-importing this module makes the display of every described figure carry that text as the
-image's metadata, ``{"image/png": {"alt": ...}}``, which the book's build turns into the image's
-``alt`` (``_ext/imagealt.py``). A figure drawn by hand is described the same way:
-
-    fig = figure(4, 3)
-    ...                                   # draw on it
-    describe_figure(fig, "what the figure shows, read from the data it draws")
+    show_images(imgs, num_rows, num_cols, titles)     an image grid
+    show_maps(maps, titles, shared=False)             feature maps, each on its own scale or one
+    plot_history(history)                             training curves
+    plot_confusion(matrix, class_names)               a confusion matrix
+    show_kernels(weight)                              a convolution's kernels
 """
 
 from __future__ import annotations
-
-import sys
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
 
 from . import args
-
-IMAGE = "image/png"  # how a notebook shows a figure (matplotlib's inline backend)
+from .alttext import describe_figure
 
 
 def figure(width: float, height: float):
     """A new figure with a white background (legible on the book's dark theme too)."""
     return plt.figure(figsize=(width, height), facecolor="white")
-
-
-def describe_figure(fig, text: str):
-    """Record ``text`` as ``fig``'s alt text, what a reader who cannot see it needs to know
-    (whitespace, line breaks included, becomes single spaces); return ``fig``."""
-    if not isinstance(fig, Figure):
-        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"text must be a non-empty description of the figure, got {text!r}")
-    fig.cnnbook_alt = " ".join(text.split())
-    return fig
-
-
-def alt_text(fig) -> str | None:
-    """The alt text :func:`describe_figure` recorded on ``fig``; None if it has none."""
-    return getattr(fig, "cnnbook_alt", None)
-
-
-def alt_metadata(fig) -> dict:
-    """The display metadata that carries ``fig``'s alt text, ``{"image/png": {"alt": ...}}``;
-    empty for a figure without one."""
-    text = alt_text(fig)
-    return {} if text is None else {IMAGE: {"alt": text}}
-
-
-def register_alt_formatter(shell=None) -> bool:
-    """Make ``shell`` (default: the running IPython, if any) publish every figure it displays with
-    :func:`alt_metadata`, next to the image its own formatters make (the picture and its
-    ``text/plain`` stay as they were). Return whether a shell was there to register with."""
-    if shell is None:
-        ipython = sys.modules.get("IPython")  # not imported: no IPython is running
-        shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None:
-        return False
-    bundles = shell.display_formatter.mimebundle_formatter
-    bundles.for_type(Figure, lambda fig: ({}, alt_metadata(fig)))
-    return True
-
-
-register_alt_formatter()
 
 
 def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 1.5):

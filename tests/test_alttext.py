@@ -1,6 +1,6 @@
-"""Alt text from the figure to the built page: a notebook run in a real kernel stores each
-figure's description with its image, and the book's build (myst-nb with _ext/imagealt.py) writes
-it as the image's alt."""
+"""Alt text from the figure to the built page: a figure records its description, IPython
+publishes it with the image, a notebook run in a real kernel stores it, and the book's build
+(myst-nb with _ext/imagealt.py) writes it as the image's alt."""
 
 import re
 import subprocess
@@ -8,16 +8,67 @@ import sys
 from html import unescape
 from pathlib import Path
 
+import matplotlib
+import matplotlib.pyplot as plt
 import nbformat
 import pytest
+import torch
+
+from cnnbook.alttext import alt_metadata, alt_text, describe_figure, register_alt_formatter
+from cnnbook.plot import figure, show_images
+
+matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 CELLS = [
-    "import torch\nfrom cnnbook.plot import describe_figure, figure, show_maps",
+    "import torch\nfrom cnnbook.alttext import describe_figure\n"
+    "from cnnbook.plot import figure, show_maps",
     'fig = show_maps([torch.eye(3), -torch.eye(3)], ["eye", "minus eye"], shared=True)',
     "fig = figure(1, 1)\n_ = fig.subplots()  # drawn by hand, not described: no alt text",
     'fig = figure(1, 1)\n_ = fig.subplots()\n_ = describe_figure(fig, "empty axes, described")',
 ]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_describe_records_an_alt_text_and_checks_it():
+    fig = figure(2, 2)
+    assert alt_text(fig) is None and alt_metadata(fig) == {}
+    assert describe_figure(fig, "  a line\n across ") is fig
+    assert alt_text(fig) == "a line across"
+    assert alt_metadata(fig)["image/png"] == {"alt": "a line across"}
+    with pytest.raises(ValueError, match="text"):
+        describe_figure(fig, " ")
+    with pytest.raises(TypeError, match="fig"):
+        describe_figure("a figure", "text")
+
+
+def test_ipython_publishes_the_alt_text_with_the_image():
+    """The real display path: IPython's formatters, then display(), as the inline backend calls
+    it for every figure a cell leaves open."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    class Shell:  # what register_alt_formatter needs of a shell: IPython's own formatters
+        display_formatter = formatters.DisplayFormatter()
+
+    shell = Shell()
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(Figure, lambda fig: "PNG")  # as matplotlib's inline backend registers
+    assert register_alt_formatter(shell)
+    fig = show_images(torch.zeros(2, 4, 4), 1, 2, titles=["coat", "bag"])
+    data, metadata = shell.display_formatter.format(fig)
+    assert data["image/png"] == "PNG" and data["text/plain"].startswith("<Figure size")
+    assert metadata["image/png"] == {"alt": alt_text(fig)}
+    plain = Figure()
+    FigureCanvasAgg(plain)
+    assert "image/png" not in shell.display_formatter.format(plain)[1]  # not described: no alt
+    assert not register_alt_formatter()  # no IPython running here: nothing to register with
 
 
 @pytest.fixture(scope="module")
