@@ -53,10 +53,12 @@ book-check: book pdf
 
 test: lint unit nbval book pdf book-check
 
-# Re-run every notebook top to bottom in a fresh kernel and save it in place.
+# Re-run every notebook top to bottom in a fresh kernel and save it in place (then the Chinese
+# chapters and the student notebooks, written from them).
 execute: install
 	$(PY) tools/notebooks.py execute $(NOTEBOOKS)
 	$(PY) tools/translate.py write
+	$(PY) tools/student.py
 
 # Rewrite every notebook's Colab cell from the repository URL and branch in _config.yml, and the
 # book's addresses in README.md and intro.md.
@@ -64,10 +66,13 @@ bootstrap: install
 	$(PY) tools/notebooks.py bootstrap $(NOTEBOOKS)
 	$(PY) tools/links.py
 	$(PY) tools/translate.py write
+	$(PY) tools/student.py
 
-# The student edition: every chapter without its solutions, in _build/student/chapters/.
+# The student notebooks that the Colab buttons open (committed): each chapter with an answer
+# cell and the self-checks for each exercise, without answers or claim checks; chapters/ ->
+# student/ and zh/chapters/ -> zh/student/.
 student: install
-	$(PY) tools/student.py _build/student
+	$(PY) tools/student.py
 
 bench: install
 	$(PY) -m cnnbook.bench
