@@ -129,3 +129,54 @@ def test_the_book_writes_the_stored_alt_text_into_the_page(executed, tmp_path):
         images(by_hand)[0].metadata["image/png"]["alt"],
     ], alts
     assert images(by_cell)  # the cell's own alt was the one used: it had none stored
+
+
+def test_every_figure_function_of_the_package_describes_its_figure():
+    """Each public function that returns a figure, found by name in the picture modules, gives
+    an alt text that names what it draws; a new one without an entry here fails the test."""
+    import inspect
+
+    from torch import nn
+
+    from cnnbook import cam, diagram, figures, plot
+    from cnnbook.models import LeNet
+    from cnnbook.train import History
+
+    X, K = torch.arange(9.0).reshape(3, 3), torch.ones(2, 2)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(18, 3))
+    history = History("cpu", [1.0, 0.5], [0.5, 0.7], [0.6, 0.8], [1.0] * 2, [1.0] * 2, [1.0] * 8)
+    calls = {
+        "show_images": (lambda: plot.show_images(torch.zeros(2, 5, 5), 1, 2), "2 grey images"),
+        "show_maps": (lambda: plot.show_maps([X], ["X"]), "X (3×3, values 0 to 8)"),
+        "plot_history": (lambda: plot.plot_history(history), "test 0.600, 0.800"),
+        "plot_confusion": (lambda: plot.plot_confusion(torch.eye(2).long(), "ab"), "2 right"),
+        "show_kernels": (
+            lambda: plot.show_kernels(torch.ones(3, 1, 2, 2)),
+            "3 convolution kernels",
+        ),
+        "show_correlation": (lambda: figures.show_correlation(X, K), "rows 8 12; 20 24"),
+        "show_padding_stride": (lambda: figures.show_padding_stride(X, K, padding=1), "4×4 output"),
+        "show_multi_in": (lambda: figures.show_multi_in(X[None], K[None]), "1 input channels"),
+        "show_1x1": (lambda: figures.show_1x1(X[None], torch.ones(2, 1)), "2 output channels"),
+        "show_pooling": (lambda: figures.show_pooling(X, 2), "rows 4 5; 7 8"),
+        "show_im2col": (lambda: figures.show_im2col(X, 2), "4×4 matrix"),
+        "draw_network": (lambda: diagram.draw_network(net, (1, 1, 5, 5)), "Dense 3, out 3"),
+        "compare_networks": (
+            lambda: diagram.compare_networks(
+                [("a", net, (1, 1, 5, 5)), ("b", LeNet(), (1, 1, 28, 28))]
+            ),
+            "a and b",
+        ),
+        "show_cam": (lambda: cam.show_cam(X[None], (X / 8)[None], ["nine"]), "image 0 (nine)"),
+    }
+    found = {
+        name
+        for module in (plot, figures, diagram, cam)
+        for name, fn in vars(module).items()
+        if inspect.isfunction(fn) and fn.__module__ == module.__name__
+        and name.startswith(("show_", "plot_", "draw_", "compare_"))
+    }  # fmt: skip
+    assert found == set(calls)
+    for name, (call, words) in calls.items():
+        text = alt_text(call())
+        assert text and words in text, (name, text)

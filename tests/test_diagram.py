@@ -3,6 +3,7 @@
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+import torch
 from torch import nn
 
 from cnnbook.alttext import alt_text
@@ -138,8 +139,9 @@ class RowPool(nn.Module):
 )
 def test_every_layer_gets_a_label_of_its_own_dimensions_and_never_a_crash(layer, shape, expected):
     net = nn.Sequential(layer)
-    [_, block] = blocks(net, shape)
+    [first, block] = blocks(net, shape)
     assert block.label.startswith(expected), block.label
+    assert first.shape == shape[1:] and block.shape == tuple(net(torch.zeros(shape)).shape[1:])
     assert block.label in texts(draw_network(net, shape))
 
 

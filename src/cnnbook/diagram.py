@@ -169,9 +169,11 @@ def blocks(net: nn.Module, input_shape, group: bool = True) -> list[Block]:
     """The blocks of ``net``'s diagram, the input first, read from ``layer_summary(net,
     input_shape)``: one per layer, except that (with ``group``) an activation joins the block
     before it. Shapes are per example: ``input_shape`` is ``(N, C, H, W)``, or ``(C, H, W)``
-    for a network that takes one unbatched example."""
+    for a network that takes one unbatched example (``(N, C, L)`` or ``(C, L)`` for a network
+    whose first convolution or pooling is 1-D, and so on)."""
     summary = layer_summary(net, input_shape)
-    batched = len(summary.input_shape) != 3
+    sliding = [dims(m) for m in net.modules() if isinstance(m, (_ConvNd, OneChannelConv2d, *POOLS))]
+    batched = len(summary.input_shape) != (sliding[0] if sliding else 2) + 1
     layers = dict(net.named_modules())
     per_example = (lambda s: tuple(s[1:])) if batched else tuple
     result = [Block("input", "Input", per_example(summary.input_shape), ())]
