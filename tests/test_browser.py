@@ -1,9 +1,12 @@
 """The built book in a real headless Chromium (Debian's), served on 127.0.0.1 and opened as files.
 
-For every page in _toc.yml: no console errors, no request leaving the machine, every formula
-typeset by the bundled MathJax, every image loaded, every internal link and anchor resolving, and
-(on chapters) the Colab link pointing at this repository and every answer folded until its toggle
-is opened; from disk, every sliding-window animation plays. Search must find the pooling chapter.
+Both editions: the English book in _build/html and the Chinese one in _build/html/zh, with the
+same pages (zh/_toc.yml is _toc.yml). For every page of each: no console errors, no request
+leaving the machine, every formula typeset by the bundled MathJax, every image loaded, every
+internal link and anchor resolving, and (on chapters) the Colab link pointing at this repository
+and every answer folded until its toggle is opened; from disk, every sliding-window animation
+plays; the link to the other edition leads to the same page there, whose link leads back. Search
+must find the pooling chapter, in Chinese by a Chinese word.
 Each page is loaded once over HTTP and once from disk, and every check of that load runs on it.
 Full-page screenshots of each chapter, light and dark, go to _build/screenshots/.
 """
@@ -67,11 +70,18 @@ def browser():
         browser.close()
 
 
-PAGES = [name for name in toc_files()]
+# Each edition: the folder of its pages inside _build/html, and the other edition's.
+EDITIONS = {"en": "", "zh": "zh/"}
+OTHER = {"en": "zh", "zh": "en"}
+PAGES = [(edition, name) for edition in EDITIONS for name in toc_files()]
 
 
-def page_path(name: str) -> str:
-    return f"{name}.html"
+def page_path(edition: str, name: str) -> str:
+    return f"{EDITIONS[edition]}{name}.html"
+
+
+def page_id(page) -> str:
+    return "/".join(page)
 
 
 class Visit:
@@ -143,7 +153,7 @@ def check_answers_folded(page, name: str):
         content = cell.locator(".cell_input, .cell_output")
         answers.append((f"answer code {i + 1}", cell, content))
     prose = page.locator("article details").filter(
-        has=page.locator(":scope > summary", has_text=re.compile(r"^\s*Answer\s*$"))
+        has=page.locator(":scope > summary", has_text=re.compile(r"^\s*(Answer|答案)\s*$"))
     )
     for i in range(prose.count()):
         details = prose.nth(i)
@@ -161,24 +171,24 @@ def check_answers_folded(page, name: str):
         assert not hidden, f"{name}: {what} stays hidden after its toggle is opened"
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_over_http(browser, server, name):
-    visit = Visit(browser, server + page_path(name), server)
+@pytest.mark.parametrize("edition, name", PAGES, ids=page_id)
+def test_page_over_http(browser, server, edition, name):
+    visit = Visit(browser, server + page_path(edition, name), server)
     try:
         check_page(visit, name)
         check_links(visit.page, name)
+        check_edition_link(visit.page, server, edition, name)
         if name.startswith("chapters/"):
             url, branch = repository()
             owner_repo = urlparse(url).path.strip("/")
-            expected = (
-                f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{name}.ipynb"
-            )
+            path = f"{EDITIONS[edition]}{name}.ipynb"  # the Chinese notebooks are in zh/chapters
+            expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
             colab = visit.page.evaluate(
                 """() => Array.from(document.querySelectorAll('a[href*="colab.research"]'))
                 .map(a => a.href)"""
             )
             assert colab and set(colab) == {expected}, colab
-            screenshots(visit.page, name)  # with the answers folded
+            screenshots(visit.page, edition, name)  # with the answers folded
             check_answers_folded(visit.page, name)
     finally:
         visit.close()
@@ -187,11 +197,11 @@ def test_page_over_http(browser, server, name):
 ANIMATED = ["chapters/01-convolution", "chapters/02-channels", "chapters/03-pooling"]
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_opened_as_a_file(browser, site, name):
+@pytest.mark.parametrize("edition, name", PAGES, ids=page_id)
+def test_page_opened_as_a_file(browser, site, edition, name):
     """Each page works from disk too; on the chapters with sliding-window animations, each plays
     with no network and no kernel: after "Play" its picture changes."""
-    visit = Visit(browser, (site / page_path(name)).as_uri(), "file://")
+    visit = Visit(browser, (site / page_path(edition, name)).as_uri(), "file://")
     try:
         check_page(visit, name)
         if name in ANIMATED:
@@ -201,7 +211,24 @@ def test_page_opened_as_a_file(browser, site, name):
 
 
 def test_every_animated_chapter_is_in_the_book():
-    assert set(ANIMATED) <= set(PAGES), set(ANIMATED) - set(PAGES)
+    assert set(ANIMATED) <= set(toc_files()), set(ANIMATED) - set(toc_files())
+
+
+def check_edition_link(page, server: str, edition: str, name: str):
+    """The page's link to the other edition leads to the same page there, in that language, and
+    that page's link leads back here."""
+    link = page.locator("a.edition-link")
+    assert link.count() == 1, f"{edition}/{name}: {link.count()} links to the other edition"
+    other = OTHER[edition]
+    target = urljoin(page.url, link.get_attribute("href"))
+    assert target == server + page_path(other, name), f"{edition}/{name}: leads to {target}"
+    assert link.get_attribute("hreflang") == ("zh-CN" if other == "zh" else "en")
+    there = (HTML / page_path(other, name)).read_text(encoding="utf-8")
+    back = re.search(r'<a class="btn btn-sm edition-link" href="([^"]+)"', there)
+    assert back, f"{other}/{name} has no link to the other edition"
+    assert urljoin(target, back.group(1)) == page.url, f"{other}/{name} links back elsewhere"
+    lang = page.evaluate("document.documentElement.lang")
+    assert lang == ("zh-CN" if edition == "zh" else "en"), f"{edition}/{name}: lang {lang!r}"
 
 
 def check_animations_play(visit: Visit, name: str):
@@ -240,19 +267,21 @@ def check_links(page, name: str):
             assert re.search(rf'id="{re.escape(anchor)}"', html), f"{name}: no anchor {href!r}"
 
 
-def screenshots(page, name: str):
+def screenshots(page, edition: str, name: str):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    stem = Path(name).name
+    stem = Path(name).name if edition == "en" else f"{edition}-{Path(name).name}"
     for mode in ("light", "dark"):
         page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
         page.wait_for_timeout(200)
         page.screenshot(path=str(SHOTS / f"{stem}-{mode}.png"), full_page=True)
 
 
-def test_search_finds_the_pooling_chapter(browser, server):
-    pooling = [name for name in PAGES if "pool" in name]
+@pytest.mark.parametrize("edition, word", [("en", "pooling"), ("zh", "池化")])
+def test_search_finds_the_pooling_chapter(browser, server, edition, word):
+    """In Chinese, by a word that jieba (with the book's dictionary) cuts out of running text."""
+    pooling = [name for name in toc_files() if "pool" in name]
     assert pooling, "no pooling chapter in _toc.yml"
-    visit = Visit(browser, server + "search.html?q=pooling", server)
+    visit = Visit(browser, server + page_path(edition, "search") + f"?q={word}", server)
     try:
         visit.page.wait_for_selector("#search-results li a", timeout=15000)
         hits = visit.page.evaluate(
