@@ -3,10 +3,11 @@
 Both editions: the English book in _build/html and the Chinese one in _build/html/zh, with the
 same pages (zh/_toc.yml is _toc.yml). For every page of each: no console errors, no request
 leaving the machine, every formula typeset by the bundled MathJax, every image loaded, every
-internal link and anchor resolving, and (on chapters) the Colab link pointing at this repository
-and every answer folded until its toggle is opened; from disk, every sliding-window animation
-plays; the link to the other edition leads to the same page there, whose link leads back. Search
-must find the pooling chapter, in Chinese by a Chinese word.
+internal link and anchor resolving, and (on chapters) the Colab link opening the chapter's
+student notebook in this repository and every answer folded until its toggle is opened; from
+disk, every sliding-window animation plays; the link to the other edition leads to the same
+page there, whose link leads back. Search must find the pooling chapter, in Chinese by a Chinese
+word.
 Each page is loaded once over HTTP and once from disk, and every check of that load runs on it.
 Full-page screenshots of each chapter, light and dark, go to _build/screenshots/.
 """
@@ -181,7 +182,9 @@ def test_page_over_http(browser, server, edition, name):
         if name.startswith("chapters/"):
             url, branch = repository()
             owner_repo = urlparse(url).path.strip("/")
-            path = f"{EDITIONS[edition]}{name}.ipynb"  # the Chinese notebooks are in zh/chapters
+            # the chapter's student notebook (_ext/colablinks.py): student/, zh/student/
+            path = f"{EDITIONS[edition]}student/{name.removeprefix('chapters/')}.ipynb"
+            assert (ROOT / path).is_file(), f"{path} is missing: run `make student`"
             expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
             colab = visit.page.evaluate(
                 """() => Array.from(document.querySelectorAll('a[href*="colab.research"]'))
