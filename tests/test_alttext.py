@@ -93,7 +93,7 @@ def images(cell):
 def test_a_kernel_stores_each_figures_alt_text_with_its_image(executed):
     [maps] = images(executed.cells[1])
     alt = maps.metadata["image/png"]["alt"]
-    assert alt.startswith("2 maps in 1 rows of 2, on one scale from -1 to 1")
+    assert alt.startswith("2 maps side by side, on one scale from -1 to 1")
     assert "eye (3×3, values 0 to 1)" in alt and "minus eye (3×3, values -1 to 0)" in alt
     assert maps.data["text/plain"].startswith("<Figure size")  # what nbval compares is unchanged
     [plain] = images(executed.cells[2])

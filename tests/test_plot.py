@@ -105,7 +105,7 @@ def test_show_maps_states_each_scale_or_shares_one():
     signed = show_maps([image, -blurred], ["image", "negative"], shared=True)
     assert [ax.get_images()[0].get_clim() for ax in signed.axes[:2]] == [(-1.0, 1.0)] * 2
     assert "one scale from -1 to 1" in alt_text(signed)
-    assert "each its own scale" in alt_text(own) and "one scale from 0 to 1" in alt_text(shared)
+    assert "each on its own scale" in alt_text(own) and "one scale from 0 to 1" in alt_text(shared)
     with pytest.raises(ValueError, match="titles"):
         show_maps([image, blurred], ["only one"])
     with pytest.raises(TypeError, match="shared"):
@@ -124,7 +124,9 @@ def test_every_figure_function_describes_what_it_draws():
         "confusion": alt_text(plot_confusion(confusion, ["x", "y", "z"])),
         "kernels": alt_text(show_kernels(torch.randn(6, 1, 5, 5), title="conv1")),
     }
-    assert "3 grey images (28×28 pixels each" in texts["images"]
+    assert "3 grey images (28×28 pixels each, dark is high) side by side" in texts["images"]
+    one = alt_text(show_maps([images[0]], ["alone"], num_rows=1))
+    assert one.startswith("1 map, on its own scale (gray from white at 0")
     assert "coat; bag; shirt" in texts["images"]
     assert (
         "a (28×28, values 0 to 0)" in texts["maps"]
