@@ -1,18 +1,17 @@
 """Pictures of a sliding window, every number in them computed by the code they illustrate.
 
-    show_correlation(X, K, position=(0, 0))                corr2d, one window worked out
+    show_correlation(X, K, position=(0, 0))               corr2d, one window worked out
     show_padding_stride(X, K, *, stride=1, padding=0)     corr2d on a zero-padded input
     show_multi_in(X, K)                                   corr2d_multi_in: a kernel per channel
     show_1x1(X, K)                                        a 1x1 convolution, a matrix per pixel
-    show_pooling(X, kernel_size, stride=1, padding=0, mode="max")               pool2d
+    show_pooling(X, kernel_size, stride=1, padding=0, mode="max")    pool2d, in pool2d's order
     show_im2col(X, kernel_size, column=0)                 im2col: every window a column
 
-(``stride`` and ``padding`` of ``show_padding_stride`` are keywords: ``corr2d`` takes them in that
-order, ``pool2d`` too, but a picture call reads better with the names.)
-
-The sliding windows are drawn with the layouts of :mod:`cnnbook.layouts`, which the animations of
-:mod:`cnnbook.animate` share, in the numbered cells of :mod:`cnnbook.cells`. Each figure records
-its alt text, written from the numbers it shows (:func:`cnnbook.plot.describe_figure`).
+(``show_padding_stride`` takes ``stride`` and ``padding`` by name only, so that a call says
+which is which.) The sliding windows are drawn with the layouts of :mod:`cnnbook.layouts`, which
+the animations of :mod:`cnnbook.animate` share, in the numbered cells of :mod:`cnnbook.cells`.
+Each figure records its alt text, written from the numbers it shows
+(:func:`cnnbook.alttext.describe_figure`).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 
             ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
     size = f"{sizes[0]} pixels each" if len(set(sizes)) == 1 else "pixels: " + ", ".join(sizes)
-    text = f"{_count(len(imgs), 'grey image')} ({size}, dark is high){_grid(num_rows, num_cols)}"
+    text = f"{_plural(len(imgs), 'grey image')} ({size}, dark is high){_grid(num_rows, num_cols)}"
     named = [str(t) for t in (titles or [])[: len(imgs)] if str(t).strip()]
     return describe_figure(fig, text + (", titled: " + "; ".join(named) if named else "") + ".")
 
@@ -119,11 +119,11 @@ def show_maps(maps, titles, num_rows=1, scale=2.0, cmap="RdBu_r", shared=False):
     how = "each on its own scale" if len(maps) > 1 else "on its own scale"
     if shared:
         how = f"on one scale from {_g(-peak if signed[0] else 0)} to {_g(peak)}"
-    text = f"{_count(len(maps), 'map')}{_grid(num_rows, num_cols)}, {how} ({'; '.join(colours)}): "
+    text = f"{_plural(len(maps), 'map')}{_grid(num_rows, num_cols)}, {how} ({'; '.join(colours)}): "
     return describe_figure(fig, text + "; ".join(words) + ".")
 
 
-def _count(n: int, noun: str) -> str:
+def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
@@ -294,6 +294,6 @@ def show_kernels(weight, num_cols=8, scale=1.0, title="", max_width=8.0):
     fig.tight_layout(pad=0.3)
     peak = float(kernels.abs().max())
     text = f"{title}: a grid" if title else "A grid"
-    text += f" of {_count(count, 'convolution kernel')}{_grid(num_rows, num_cols)}, numbered 0 to "
+    text += f" of {_plural(count, 'convolution kernel')}{_grid(num_rows, num_cols)}, numbered 0 to "
     text += f"{count - 1}, {kh}×{kw} each{channel}, red positive and blue negative, each on its "
     return describe_figure(fig, text + f"own scale; the largest weight magnitude is {_g(peak)}.")
