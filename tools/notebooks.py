@@ -9,8 +9,12 @@ machine (cell ids stay, execution timestamps and widget state go).
 
 The bootstrap cell installs ``cnnbook`` from the repository at the ref (branch while developing,
 release tag in a release) written in ``_config.yml``, inside Colab or wherever
-``CNNBOOK_BOOTSTRAP=1``. ``--url`` and ``--ref`` point it elsewhere, e.g. at the commit a CI run
-checked out:
+``CNNBOOK_BOOTSTRAP=1``, and nothing else (Colab's torch stays). It runs pip quietly in a
+subprocess and says one line: the version installed and from which ref, or why it failed (no
+network, unknown ref, unknown repository, git missing, another pip error, told by pip's output)
+and what to do, as an error without a traceback that stops "Run all". Elsewhere it installs
+nothing and stops only if ``cnnbook`` is missing, saying how to install it. ``--url`` and
+``--ref`` point it elsewhere, e.g. at the commit a CI run checked out:
 
     CNNBOOK_BOOTSTRAP=1 python tools/notebooks.py execute --ref "$GITHUB_SHA" chapters/01-*.ipynb
 """
@@ -21,29 +25,82 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from string import Template
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_MARK = "# Colab set-up"
 KEEP_CELL_METADATA = {"tags"}
-BOOTSTRAP = """\
-{mark}: in Google Colab, install the course package `cnnbook` from the book's
+BOOTSTRAP = Template(
+    """\
+$mark: in Google Colab, install the course package `cnnbook` from the book's
 # repository (Colab's own torch and torchvision are kept); elsewhere, check it is there.
+import json
 import os
+import subprocess
 import sys
+from importlib import invalidate_caches, metadata
 
-install = "google.colab" in sys.modules or os.environ.get("CNNBOOK_BOOTSTRAP") == "1"
-if install:
-    %pip install -q "cnnbook @ git+{url}@{ref}"
-try:
-    import cnnbook  # noqa: F401
-except ImportError:
-    raise ImportError(
-        "cnnbook did not install (pip says why above); run this cell again"
-        if install
-        else "cnnbook is missing: run `pip install -e .` in a clone of the repository"
-    ) from None"""
+URL, REF = "$url", "$ref"
+FAILURES = {  # words in pip's output: why the install failed, and what to do
+    ("resolve host", "unreachable", "failed to establish", "timed out"): (
+        f"no network: this runtime cannot reach {URL}. Connect it to the internet, "
+        "then run this cell again."
+    ),
+    ("did not match any file", "couldn't find remote ref", "not found in upstream"): (
+        f"unknown ref: {URL} has no branch, tag or commit {REF!r}. Open this chapter "
+        "again from the book's Colab button, which names one that exists."
+    ),
+    ("repository not found", "could not read username", "not appear to be a git"): (
+        f"unknown repository: {URL} does not exist or is private. Open this chapter "
+        "again from the book's Colab button."
+    ),
+    ("cannot find command 'git'",): (
+        "git is missing: pip needs it to install from the repository. Install git, "
+        "then run this cell again."
+    ),
+}
+
+
+class SetUpError(Exception):
+    def _render_traceback_(self):  # IPython shows the message alone, no traceback
+        return [f"SetUpError: {self}"]
+
+
+if "google.colab" in sys.modules or os.environ.get("CNNBOOK_BOOTSTRAP") == "1":
+    pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    pip += ["--disable-pip-version-check", f"cnnbook @ git+{URL}@{REF}"]
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}  # never wait for a password
+    run = subprocess.run(pip, capture_output=True, text=True, env=env)
+    said = run.stdout + run.stderr
+    if run.returncode:
+        lines = [line.strip() for line in said.splitlines() if line.strip()]
+        last = [line for line in lines if line.startswith("ERROR")] or lines or ["?"]
+        why = (
+            f"pip error: pip could not install cnnbook ({last[-1]}). Report it at "
+            f"{URL}/issues with this message."
+        )
+        for words, reason in FAILURES.items():
+            if any(word in said.lower() for word in words):
+                why = reason
+                break
+        raise SetUpError(why)
+    invalidate_caches()
+    installed = metadata.distribution("cnnbook")
+    found = json.loads(installed.read_text("direct_url.json") or "{}")
+    commit = found.get("vcs_info", {}).get("commit_id", "")[:7]
+    at = f"{REF} (commit {commit})" if commit else REF
+    print(f"cnnbook {installed.version} installed from {URL} at {at}")
+else:
+    try:
+        import cnnbook  # noqa: F401
+    except ImportError:
+        raise SetUpError(
+            "cnnbook is not installed here: run `pip install -e .` in a clone of "
+            f"{URL}, or open this chapter in Colab from the book."
+        ) from None"""
+)
 
 
 def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
@@ -56,8 +113,9 @@ def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
 
 def bootstrap_source(url: str, ref: str) -> str:
     """The first code cell of every chapter: install ``cnnbook`` from ``url`` at ``ref`` in Colab
-    (or where ``CNNBOOK_BOOTSTRAP=1``), and stop with what to do if it cannot be imported."""
-    return BOOTSTRAP.format(mark=BOOTSTRAP_MARK, url=url, ref=ref)
+    (or where ``CNNBOOK_BOOTSTRAP=1``) and say so in one line, or stop with why it could not and
+    what to do; elsewhere, stop only if ``cnnbook`` cannot be imported."""
+    return BOOTSTRAP.substitute(mark=BOOTSTRAP_MARK, url=url, ref=ref)
 
 
 def set_bootstrap(nb, source: str) -> None:
