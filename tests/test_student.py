@@ -231,8 +231,14 @@ TRAINS = re.compile(r"from cnnbook\.recipes import [^\n]*\bfit\b")
 
 def run_cell(client, notebook, index: int) -> str:
     """Execute cell ``index`` of ``notebook`` in ``client``'s kernel; return its text output."""
+    from nbclient.exceptions import CellExecutionError
+
     cell = notebook.cells[index]
-    client.execute_cell(cell, index)  # raises CellExecutionError on an error
+    try:
+        client.execute_cell(cell, index)
+    except CellExecutionError as error:
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # without the terminal's colours
+        pytest.fail(f"cell {index} (id {cell.get('id')}) failed:\n{shown}", pytrace=False)
     return "\n".join(
         output.get("text", "") or output.get("data", {}).get("text/plain", "")
         for output in cell.outputs
