@@ -9,12 +9,15 @@ relative to its own, and its label::
 
 Each HTML page then shows that label at the top of the article, linked to the same page of the
 other edition by a relative address (the book opens from disk), and names it in a
-``<link rel="alternate" hreflang>``. A relative ``dict`` in ``html_search_options`` (the Chinese
-search's jieba dictionary) is read from the book's folder, wherever the build runs.
+``<link rel="alternate" hreflang>``. A book in Chinese needs jieba, which Sphinx's Chinese search
+uses to split the text into words (without it the search finds no Chinese word, silently): the
+build stops if it is missing. A relative ``dict`` in ``html_search_options`` (jieba's dictionary
+of the book's words) is read from the book's folder, wherever the build runs.
 """
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from pathlib import Path
 
@@ -45,6 +48,14 @@ def check_config(app, config) -> None:
         config.templates_path = [*config.templates_path, str(here / "templates")]
         config.html_static_path = [*config.html_static_path, str(here / "static")]
         app.add_css_file("editions.css")
+    if str(config.language or "").startswith("zh"):
+        try:
+            import jieba
+        except ImportError:
+            raise ImportError(
+                "the Chinese book's search needs jieba: `pip install -r requirements.txt`"
+            ) from None
+        jieba.setLogLevel(logging.WARNING)  # not its dictionary-loading chatter in the build log
     search = dict(config.html_search_options or {})
     if search.get("dict") and not Path(search["dict"]).is_absolute():
         path = Path(app.srcdir) / search["dict"]

@@ -266,13 +266,15 @@ def test_the_status_command_lists_what_waits_and_check_fails_on_it(copy_of_book,
 def test_translation_files_survive_a_round_trip(tmp_path):
     tricky = [
         "# 标题\n\n  缩进的第二行: 带冒号 #号 \"引号\" 'single'\n\n- 列表",
-        "  leading spaces on the first line",
+        "  leading spaces on the first line\n    and more on the next",
+        "line\n   \nwith a line of spaces",
         "<details>\n<summary>答案</summary>\n\n$x_{ij}$\n\n</details>",
     ]
     entries = [{"id": str(i), "en": 'e"n', "hash": "", "zh": t} for i, t in enumerate(tricky)]
     text = translate.dump_translation("chapters/x.ipynb", entries)
-    assert [e["zh"] for e in yaml.safe_load(text)["entries"]] == [t.strip() for t in tricky]
-    assert [e["id"] for e in yaml.safe_load(text)["entries"]] == ["0", "1", "2"]  # strings
+    back = yaml.safe_load(text)["entries"]
+    assert [e["zh"] for e in back] == [re.sub(r"(?m)^ +$", "", t).strip() for t in tricky]
+    assert [e["id"] for e in back] == ["0", "1", "2", "3"]  # strings, not numbers
 
 
 def test_a_duplicated_id_is_an_error(copy_of_book):
@@ -320,6 +322,27 @@ def test_edition_links_are_relative_to_the_page():
     assert editions.counterpart_url("chapters/01-convolution", "../") == (
         "../../chapters/01-convolution.html"
     )
+
+
+def test_edition_settings_are_checked(tmp_path):
+    from types import SimpleNamespace
+
+    def config(**settings):
+        base = dict(edition_counterpart={}, html_theme_options={}, templates_path=[],
+                    html_static_path=[], html_search_options={}, language="en")  # fmt: skip
+        return SimpleNamespace(**{**base, **settings})
+
+    app = SimpleNamespace(srcdir=str(tmp_path), add_css_file=lambda name: None)
+    with pytest.raises(ValueError, match="edition_counterpart must be"):
+        editions.check_config(app, config(edition_counterpart={"path": "zh", "label": "中文"}))
+    with pytest.raises(FileNotFoundError, match="no search dictionary at"):
+        editions.check_config(app, config(html_search_options={"dict": "words.txt"}))
+    (tmp_path / "words.txt").write_text("池化\n")
+    ok = config(edition_counterpart={"path": "../", "label": "English", "lang": "en"},
+                html_search_options={"dict": "words.txt"}, language="zh_CN")  # fmt: skip
+    editions.check_config(app, ok)
+    assert ok.html_search_options["dict"] == str(tmp_path / "words.txt")
+    assert ok.html_theme_options["article_header_end"][0] == editions.TEMPLATE
 
 
 def test_chinese_search_and_fonts_are_installed_by_the_project():

@@ -13,7 +13,13 @@ title and author in ``_config.yml``), plus ``search-words.txt``, the words the C
 know (jieba's user dictionary). Everything else in ``zh/`` is written by ``write`` and committed:
 ``_config.yml`` and ``_toc.yml`` (from the English ones), ``intro.md``, ``references.md`` and
 ``chapters/NN-*.ipynb``. The Chinese book and the Chinese Colab notebooks are built from those
-notebooks; ``tools/student.py`` makes the Chinese student notebooks from them.
+notebooks; ``tools/student.py`` makes the Chinese student notebooks from them. The Chinese book
+has every page of the English one (``_toc.yml`` copied), so every page has its counterpart:
+``make book`` builds ``zh/`` on its own (``jupyter-book build zh --path-output _build/zh``) and
+copies it into ``_build/html/zh``; ``_ext/editions.py`` links each page to the same page of the
+other edition; ``zh/_config.yml`` sets ``language: zh_CN`` (``<html lang="zh-CN">``, Sphinx's
+Chinese search, which splits words with jieba) and ``repository.path_to_book: zh`` (the Colab
+buttons open ``zh/`` notebooks); ``make pdf`` prints ``_build/pdf/cnnbook-zh.pdf``.
 
 Units. A chapter is translated cell by cell: each English markdown cell is one unit, keyed by the
 cell's id. A markdown page is translated section by section (a heading and the text under it, up
@@ -38,7 +44,9 @@ paragraph, far from the notebooks, and cannot write a notebook. The Chinese Cola
 be real .ipynb files with the English code and outputs, and a translation has to live next to
 the cell it pairs with, keyed so that a change to that cell shows. A file per chapter with an
 entry per cell, keyed by cell id and the English text's hash, does both; a test fails, naming
-the chapter, cell and first words, on any stale or missing translation.
+the chapter, cell and first words, on any stale or missing translation (tests/test_translate.py;
+a chapter still being translated is listed there in NOT_YET_REQUIRED, which makes its missing
+units an expected failure and nothing else).
 """
 
 from __future__ import annotations
@@ -134,32 +142,37 @@ def units(path: Path) -> list[Unit]:
     return [Unit(key, i, str(config[key])) for i, key in enumerate(CONFIG_KEYS)]
 
 
-def sections(text: str) -> list[tuple[str, str]]:
-    """``text`` cut before each heading outside code fences: (slug of the heading, section)."""
-    cuts, fence = [0], None
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
+def in_code(lines: list[str]) -> list[bool]:
+    """For each line, whether it belongs to a fenced code block (its fences included)."""
+    flags, fence = [], None
     for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    for i, line in enumerate(lines):
         opened = FENCE.match(line)
-        if fence:
-            fence = None if opened and opened.group(1).startswith(fence) else fence
-        elif opened:
+        flags.append(bool(fence or opened))
+        if fence and opened and opened.group(1).startswith(fence):
+            fence = None
+        elif not fence and opened:
             fence = opened.group(1)
-        elif HEADING.match(line) and offsets[i] > 0:
-            cuts.append(offsets[i])
-    parts = [text[a:b] for a, b in zip(cuts, [*cuts[1:], len(text)])]
+    return flags
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    """``text`` cut before each heading outside code: (the heading's slug, the section)."""
+    lines = text.strip("\n").split("\n")
+    parts: list[list[str]] = [[]]
+    for line, code in zip(lines, in_code(lines)):
+        if not code and HEADING.match(line) and parts[-1]:
+            parts.append([])
+        parts[-1].append(line)
     result, seen = [], set()
     for part in parts:
-        heading = HEADING.match(part.splitlines()[0]) if part.strip() else None
+        heading = HEADING.match(part[0])
         slug = re.sub(r"[^\w]+", "-", heading.group(2).lower()).strip("-") if heading else "top"
         key, n = slug, 1
         while key in seen:
             n += 1
             key = f"{slug}-{n}"
         seen.add(key)
-        result.append((key, part.strip("\n")))
+        result.append((key, "\n".join(part).strip("\n")))
     return result
 
 
@@ -180,7 +193,7 @@ def read_translation(name: str, root: Path = ROOT) -> list[dict]:
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise ValueError(f"{path}: entry {i} must be a mapping with a string id, got {entry!r}")
-        entry["zh"] = str(entry.get("zh") or "").strip()
+        entry["zh"] = clean(str(entry.get("zh") or ""))
         entry["hash"] = str(entry.get("hash") or "")
         entry["en"] = str(entry.get("en") or "")
     ids = [e["id"] for e in entries]
@@ -189,6 +202,11 @@ def read_translation(name: str, root: Path = ROOT) -> list[dict]:
             f"{path}: an id appears twice: {sorted(i for i in ids if ids.count(i) > 1)}"
         )
     return entries
+
+
+def clean(text: str) -> str:
+    """``text`` as a translation file keeps it: no blank lines around, no spaces on empty lines."""
+    return re.sub(r"(?m)^[ \t]+$", "", text).strip()
 
 
 def dump_translation(source: str, entries: list[dict]) -> str:
@@ -205,15 +223,15 @@ def dump_translation(source: str, entries: list[dict]) -> str:
         out.append(f"- id: {json.dumps(entry['id'])}")
         out.append(f"  en: {json.dumps(entry['en'], ensure_ascii=False)}")
         out.append(f"  hash: {json.dumps(entry['hash'])}")
-        zh = entry["zh"].strip()
+        zh = clean(entry["zh"])
         if not zh:
             out.append('  zh: ""')
             continue
-        out.append("  zh: |2-" if zh[0] == " " else "  zh: |-")
+        out.append("  zh: |-")  # stripped: its first line sets the indentation
         out.extend(f"    {line}" if line.strip() else "" for line in zh.split("\n"))
     text = "\n".join(out) + "\n"
     back = yaml.safe_load(text)["entries"]
-    if [e["zh"] for e in back] != [e["zh"].strip() for e in entries]:
+    if [e["zh"] for e in back] != [clean(e["zh"]) for e in entries]:
         raise ValueError(f"the translation of {source} does not survive YAML: check its whitespace")
     return text
 
@@ -234,16 +252,8 @@ def source_name(name: str, root: Path = ROOT) -> str:
 def structure(text: str) -> dict[str, list]:
     """What a translation keeps from the English: link targets, citation keys, directives,
     formulas, heading levels and folded answers (outside code, where it applies)."""
-    code_free, fence = [], None
-    for line in text.split("\n"):
-        opened = FENCE.match(line)
-        if fence:
-            fence = None if opened and opened.group(1).startswith(fence) else fence
-            continue
-        if opened:
-            fence = opened.group(1)
-            continue
-        code_free.append(line)
+    lines = text.split("\n")
+    code_free = [line for line, code in zip(lines, in_code(lines)) if not code]
     prose = re.sub(r"`+[^`]*`+", " ", "\n".join(code_free))
     display = re.findall(r"\$\$(.+?)\$\$", prose, re.S)
     inline = re.findall(r"\$([^$\n]+?)\$", re.sub(r"\$\$.+?\$\$", " ", prose, flags=re.S))
@@ -261,7 +271,7 @@ def structure(text: str) -> dict[str, list]:
 
 class Waiting(NamedTuple):
     name: str  # translation file name (chapter stem, intro, references, book)
-    status: str  # MISSING, STALE, NEW or ORPHAN
+    status: str  # MISSING, STALE, NEW, ORPHAN, or CHANGED and what changed
     where: str  # "cell 5", "section 2" or "setting 0" of the English source; "gone" for an orphan
     key: str
     words: str
