@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnbook.conv import (
-    OneChannelConv2d,
     Conv2d,
+    OneChannelConv2d,
     col2im,
     conv2d,
     conv_output_shape,

@@ -10,6 +10,7 @@ from torch import nn
 from cnnbook import recipes
 from cnnbook.models import MODELS
 from cnnbook.recipes import BUDGETS, RECIPES, FitResult, Recipe, default_budget, fit, recipe
+from cnnbook.train import History
 
 
 def test_budget_comes_from_the_environment(monkeypatch):
@@ -62,10 +63,11 @@ def test_full_recipes_are_d2ls():
 def test_the_cpu_recipes_of_alexnet_and_vgg_share_their_training_choices():
     for name in ("alexnet", "vgg"):
         r = recipe(name, "cpu")
-        choices = (r.optimizer, r.schedule, r.label_smoothing, r.bf16)
-        assert choices == ("adam", "onecycle", 0.1, True), choices
+        choices = (r.optimizer, r.schedule, r.label_smoothing, r.bf16, r.init)
+        assert choices == ("adam", "onecycle", 0.1, True, "kaiming"), choices
         assert r.num_epochs == 1 and r.num_train < 60_000 and r.batch_size == 128
-    assert (recipe("alexnet", "cpu").resize, recipe("vgg", "cpu").resize) == (65, 64)
+    # each network's smallest input: AlexNet's windows need 65 px, VGG's five halvings 32
+    assert (recipe("alexnet", "cpu").resize, recipe("vgg", "cpu").resize) == (65, 32)
 
 
 def test_a_recipe_is_frozen_and_checked():
@@ -86,6 +88,7 @@ def test_a_recipe_is_frozen_and_checked():
         (dict(schedule="step"), ValueError, "schedule must be one of"),
         (dict(label_smoothing=-0.1), ValueError, "label_smoothing must be a finite number in"),
         (dict(bf16=1), TypeError, "bf16 must be True or False"),
+        (dict(init="auto"), ValueError, r"init must be one of \('xavier', 'kaiming'\)"),
     ]:
         with pytest.raises(error, match=message):
             dataclasses.replace(r, **change)
@@ -188,3 +191,17 @@ def test_batch_norm_with_a_last_batch_of_one_is_refused_before_training(monkeypa
                       optimizer="adam", num_train=129)  # fmt: skip
     with pytest.raises(ValueError, match="single example when net has batch normalisation"):
         fit("lenet-modern", settings=settings, device="cpu", progress=False, verbose=False)
+
+
+def test_a_fresh_network_starts_from_the_recipes_initialisation(tiny, monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        recipes, "train_net", lambda *a, **k: seen.append(k["init"]) or History("cpu")
+    )
+    variant = dataclasses.replace(RECIPES["lenet"]["cpu"], init="kaiming")
+    fit("lenet", device="cpu", settings=variant)
+    fit("lenet", device="cpu", settings=variant, init=None)
+    trained = nn.Linear(1, 1)
+    setattr(trained, recipes.TRAINED, True)
+    fit("lenet", device="cpu", settings=variant, net=trained)  # train_net refuses "auto" there
+    assert seen == ["kaiming", None, "auto"]

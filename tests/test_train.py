@@ -213,7 +213,24 @@ def test_xavier_init_reaches_lazy_layers():
     net = toy_net()
     run(net=net, num_epochs=1, lr=0.1)
     assert net[3].weight.shape == (2, 144)  # materialised, then initialised and trained
-    assert engine.init_xavier(net) == 2
+    assert engine.init_weights(net) == 2
+
+
+def test_kaiming_initialisation_keeps_the_signal_of_a_relu_network():
+    """He et al.'s variance keeps activations at their scale through ReLU layers; Xavier's,
+    made for symmetric activations, shrinks them layer by layer."""
+    torch.manual_seed(0)
+    layers = [m for _ in range(8) for m in (nn.Linear(256, 256), nn.ReLU())]
+    net, X = nn.Sequential(*layers), torch.randn(512, 256)
+    scales = {}
+    for scheme in ("xavier", "kaiming"):
+        assert engine.init_weights(net, scheme) == 8
+        with torch.no_grad():
+            scales[scheme] = net(X).pow(2).mean().sqrt().item()
+        assert all(bool((m.bias == 0).all()) for m in net if isinstance(m, nn.Linear))
+    assert 0.5 < scales["kaiming"] < 2 and scales["xavier"] < 0.1, scales
+    history = run(init="kaiming")
+    assert history.test_acc[-1] > 0.9
 
 
 def test_a_trained_network_is_retrained_only_by_an_explicit_choice():
@@ -251,7 +268,7 @@ def test_a_trained_network_is_retrained_only_by_an_explicit_choice():
         ),
         (dict(label_smoothing="0.1"), TypeError, "label_smoothing must be a finite number"),
         (dict(bf16="yes"), TypeError, "bf16 must be True or False"),
-        (dict(init="he"), ValueError, "init must be one of"),
+        (dict(init="he"), ValueError, "init must be one of .*'kaiming'"),
         (dict(seed=-1), ValueError, "seed must be at least 0"),
         (dict(seed=0.5), TypeError, "seed must be an int"),
         (dict(device="abacus"), ValueError, "device must name a device"),

@@ -222,33 +222,39 @@ def bench_lenet() -> None:
         print(f"  {name:<40} {speed:10,.0f} examples/sec   {ours / speed:5.2f}x")
 
 
-def recipe_step_speed(name: str, batch_size: int | None = None, adam: str = "fused",
-                      layout: str = "plain", bf16: bool | None = None, pre_resized: bool = False,
-                      steps: int = 6, warmup: int = 2) -> float:  # fmt: skip
+def recipe_step_speed(name: str, budget: str = "cpu", device: str = "cpu", *,
+                      batch_size: int | None = None, adam: str = "fused", layout: str = "plain",
+                      bf16: bool | None = None, resize: int | None = None,
+                      pre_resized: bool = False, steps: int = 6,
+                      warmup: int = 2) -> float:  # fmt: skip
     """Examples per second of training steps (``train_epoch`` over ``steps`` batches, after
-    ``warmup`` batches) of model ``name`` (``"alexnet"`` or ``"vgg"``) at its CPU recipe's image
-    size, on random 28 x 28 images resized per batch as the loader does (or once beforehand:
-    ``pre_resized``). ``batch_size``: default the recipe's; Adam ``"fused"``, ``"foreach"`` or
-    ``"loop"`` (one tensor at a time); memory ``layout`` ``"plain"`` or ``"channels_last"``;
-    ``bf16`` autocast (default: as the recipe, where native)."""
+    ``warmup``) of model ``name`` (``"alexnet"`` or ``"vgg"``) with its recipe for ``budget`` on
+    ``device``, on random 28 x 28 images resized per batch as the loader does (or once
+    beforehand: ``pre_resized``). Changed alone from the recipe: ``batch_size``; ``resize``; an
+    Adam recipe's ``adam``, ``"fused"``, ``"foreach"`` or ``"loop"`` (one tensor at a time);
+    memory ``layout`` ``"plain"`` or ``"channels_last"``; ``bf16`` autocast (default: as the
+    recipe, where native)."""
     import torch.nn.functional as F
 
     from .models import build
     from .recipes import recipe
     from .train import train_epoch
 
-    settings = recipe(name, "cpu")
-    size, batch_size = settings.resize, batch_size or settings.batch_size
-    cpu = torch.device("cpu")
-    bf16 = settings.bf16 and bf16_native(cpu) if bf16 is None else bf16
+    settings, device = recipe(name, budget), torch.device(device)
+    size, batch_size = resize or settings.resize, batch_size or settings.batch_size
+    bf16 = settings.bf16 and bf16_native(device) if bf16 is None else bf16
     torch.manual_seed(0)
     memory = torch.channels_last if layout == "channels_last" else torch.contiguous_format
-    net = build(name).to(memory_format=memory)
-    flags = {"fused": dict(fused=True), "foreach": dict(foreach=True), "loop": dict(foreach=False)}
-    opt = torch.optim.Adam(net.parameters(), lr=1e-4, **flags[adam])
+    net = build(name).to(device, memory_format=memory)
+    if settings.optimizer == "sgd":
+        opt = torch.optim.SGD(net.parameters(), lr=settings.lr)
+    else:
+        flags = {"fused": dict(fused=True), "foreach": dict(foreach=True),
+                 "loop": dict(foreach=False)}  # fmt: skip
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4, **flags[adam])
     loss_fn = torch.nn.CrossEntropyLoss()
-    small = torch.rand(batch_size, 1, 28, 28)
-    y = torch.randint(0, 10, (batch_size,))
+    small = torch.rand(batch_size, 1, 28, 28, device=device)
+    y = torch.randint(0, 10, (batch_size,), device=device)
 
     def resized():
         X = F.interpolate(small, size=(size, size), mode="bilinear")
@@ -261,9 +267,9 @@ def recipe_step_speed(name: str, batch_size: int | None = None, adam: str = "fus
             yield (ready if pre_resized else resized()), y
 
     if warmup:
-        train_epoch(net, batches(warmup), loss_fn, opt, device=cpu, bf16=bf16)
+        train_epoch(net, batches(warmup), loss_fn, opt, device=device, bf16=bf16)
     start = time.perf_counter()
-    train_epoch(net, batches(steps), loss_fn, opt, device=cpu, bf16=bf16)
+    train_epoch(net, batches(steps), loss_fn, opt, device=device, bf16=bf16)
     return steps * batch_size / (time.perf_counter() - start)
 
 
@@ -300,8 +306,41 @@ def bench_recipes() -> None:
             print(f"  {label:<42} {speed:8,.0f} examples/sec   {speed / ours:5.2f}x")
 
 
+# Peak float32 throughput, TFLOP/s, dense, without TF32 or tensor cores, from the vendors'
+# datasheets (H100/H200 SXM, A100, L4, T4): only to estimate one GPU's time from another's.
+FP32_PEAK = {"H200": 67.0, "H100": 67.0, "A100": 19.5, "L4": 30.3, "T4": 8.1}
+
+
+def bench_gpu() -> None:
+    """The full and gpu recipes' training steps on this CUDA GPU, with TF32 and without (float32
+    as a T4 computes it), and from the latter an estimate of a T4's epoch."""
+    from .recipes import recipe
+
+    if not torch.cuda.is_available():
+        print("\nGPU: no CUDA device here")
+        return
+    gpu = torch.cuda.get_device_name()
+    peak = next((value for key, value in FP32_PEAK.items() if key in gpu), None)
+    print(f"\nTraining steps on {gpu} at 224 x 224 px, batch 128 (examples/sec; the T4 epoch is "
+          f"an estimate: this GPU's float32 epoch x its float32 peak / the T4's):")  # fmt: skip
+    tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    for name in ("alexnet", "vgg"):
+        for budget in ("full", "gpu"):
+            speeds = {}
+            for allow in (True, False):
+                torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = allow
+                speeds[allow] = recipe_step_speed(name, budget, "cuda", bf16=False, steps=40,
+                                                  warmup=5)  # fmt: skip
+            r = recipe(name, budget)
+            epoch = 60_000 / speeds[False]
+            t4 = f"{epoch * peak / FP32_PEAK['T4']:6.0f} s" if peak else "   (no peak known)"
+            print(f"  {name:<8} {budget:<5} {r.optimizer:<5} TF32 {speeds[True]:8,.0f}, float32 "
+                  f"{speeds[False]:8,.0f} examples/sec; a T4's epoch {t4} (estimate)")  # fmt: skip
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
+
+
 SECTIONS = {"data": bench_data, "conv": bench_conv, "pool": bench_pool, "lenet": bench_lenet,
-            "recipes": bench_recipes}  # fmt: skip
+            "recipes": bench_recipes, "gpu": bench_gpu}  # fmt: skip
 
 
 def measure(argv=None) -> int:

@@ -24,7 +24,7 @@ from . import args
 from .data import load_fashion_mnist
 from .devices import as_device
 from .models import MODELS, build
-from .train import OPTIMIZERS, SCHEDULES, History, train_net
+from .train import INITS, OPTIMIZERS, SCHEDULES, TRAINED, History, train_net
 
 BUDGETS = ("full", "gpu", "cpu", "smoke")
 
@@ -47,8 +47,9 @@ class Recipe:
     resized to ``resize`` x ``resize`` (None: 28 x 28), from ``num_train`` training examples
     (None: all 60,000), for ``num_epochs`` epochs with ``optimizer`` (``"sgd"`` or ``"adam"``)
     at learning rate ``lr``, constant or along a ``schedule`` (``"cosine"``, ``"onecycle"``), with
-    cross-entropy whose targets are smoothed by ``label_smoothing``, and with the forward pass
-    under bfloat16 autocast if ``bf16`` (where the device computes bfloat16 natively)."""
+    cross-entropy whose targets are smoothed by ``label_smoothing``, with the forward pass under
+    bfloat16 autocast if ``bf16`` (where the device computes bfloat16 natively), from weights
+    drawn as ``init`` says (``"xavier"`` or ``"kaiming"``: see ``cnnbook.train.init_weights``)."""
 
     model: str
     budget: str
@@ -61,6 +62,7 @@ class Recipe:
     num_train: int | None = None
     label_smoothing: float = 0.0
     bf16: bool = False
+    init: str = "xavier"
 
     def __post_init__(self):
         args.choice("model", self.model, tuple(MODELS))
@@ -72,6 +74,7 @@ class Recipe:
         args.choice("schedule", self.schedule, SCHEDULES)
         args.real("label_smoothing", self.label_smoothing, 0, 1, high_open=True)
         args.flag("bf16", self.bf16)
+        args.choice("init", self.init, tuple(i for i in INITS if i not in ("auto", None)))
         for name in ("resize", "num_train"):
             if getattr(self, name) is not None:
                 args.integer(name, getattr(self, name), 1)
@@ -84,13 +87,18 @@ class Recipe:
 _LENET = dict(batch_size=256, num_epochs=10, lr=0.9, optimizer="sgd")
 _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedule="cosine")
 # AlexNet and VGG: the full recipes are d2l's (224 px, plain SGD, 10 epochs, a GPU's work). The
-# CPU recipes train the same networks within two minutes (training plus evaluation) on 2 cores:
-# small images (AlexNet's smallest, 65 px; 64 px, where VGG's last block keeps a 2 x 2 map), one
-# pass over part of the training set, and what makes each step count: Adam (d2l's SGD at lr 0.01
-# stays at chance level for thousands of images) along one cycle, label smoothing, and bf16
-# autocast where the device has it. The tries that led here: results/recipe-tries-cpu.jsonl.
+# CPU recipes train the same networks within two minutes (training plus evaluation) on 2 cores,
+# with or without native bfloat16: each network's smallest images (AlexNet 65 px, VGG 32 px),
+# one pass over part of the training set, and what makes each step count: Kaiming's
+# initialisation for ReLU networks, Adam (d2l's SGD at lr 0.01 stays at chance level for
+# thousands of images) along one cycle, label smoothing, and bf16 autocast where the processor
+# has it. The tries that led here: results/recipe-tries-cpu.jsonl (and -gpu.jsonl, the screen).
 _SHORT = dict(batch_size=128, num_epochs=1, lr=2e-3, optimizer="adam", schedule="onecycle",
-              label_smoothing=0.1, bf16=True)  # fmt: skip
+              label_smoothing=0.1, bf16=True, init="kaiming")  # fmt: skip
+# A small GPU's budget (Colab's T4): d2l's 224 px and the whole training set for three epochs,
+# from Xavier's weights as tried (results/recipe-tries-gpu.jsonl, G1 and G3): about three minutes
+# a network on a T4 by `make bench gpu`'s estimate.
+_WIDE = dict(_SHORT, resize=224, num_epochs=3, init="xavier")
 # The smoke budget: a few batches of one epoch, to see a notebook run from top to bottom.
 _SMOKE = dict(batch_size=64, num_epochs=1, lr=1e-3, optimizer="adam", num_train=256)
 _SETTINGS = {
@@ -104,14 +112,14 @@ _SETTINGS = {
     },  # fmt: skip
     "alexnet": {
         "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.01, optimizer="sgd"),
-        "gpu": dict(resize=224, batch_size=128, num_epochs=10, lr=0.01, optimizer="sgd"),
-        "cpu": dict(_SHORT, resize=65, num_train=30_720),
+        "gpu": dict(_WIDE, lr=1e-3),
+        "cpu": dict(_SHORT, resize=65, num_train=25_600),
         "smoke": dict(_SMOKE, resize=65),
     },
     "vgg": {
         "full": dict(resize=224, batch_size=128, num_epochs=10, lr=0.05, optimizer="sgd"),
-        "gpu": dict(resize=224, batch_size=128, num_epochs=10, lr=0.05, optimizer="sgd"),
-        "cpu": dict(_SHORT, resize=64, num_train=30_720),
+        "gpu": dict(_WIDE, lr=1e-3),
+        "cpu": dict(_SHORT, resize=32, num_train=40_960),
         "smoke": dict(_SMOKE, resize=64),
     },
 }
@@ -159,7 +167,8 @@ def fit(
     Loads the data as the recipe says (batch size, image size, training subset; shuffled with
     ``seed``, held on ``device``), builds ``models.build(name)`` unless ``net`` is given (e.g. a
     variant trained with the same recipe), and trains it with :func:`cnnbook.train.train_net`
-    (``seed``, ``init``, ``progress`` and ``verbose`` are passed on). ``device``: default the
+    (``seed``, ``progress`` and ``verbose`` are passed on; ``init="auto"`` starts a fresh network
+    from the recipe's initialisation and refuses to restart a trained one). ``device``: default the
     fastest one here. ``settings``: a :class:`Recipe` for model ``name`` to follow instead of the
     book's (a variant being tried, as ``tools/recipe_tries.py`` does). An interrupted run
     (Ctrl-C) returns what it has, with ``history.stopped`` saying where it stopped.
@@ -180,6 +189,8 @@ def fit(
         num_train=settings.num_train,
     )
     net = net if net is not None else build(name)
+    if init == "auto" and not getattr(net, TRAINED, False):
+        init = settings.init  # a fresh network starts from the recipe's initialisation
     history = train_net(
         net,
         train_iter,

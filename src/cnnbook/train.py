@@ -138,14 +138,22 @@ def make_scheduler(schedule: str | None, opt, lr: float, total_steps: int):
     return None
 
 
-def init_xavier(net: nn.Module) -> int:
-    """Xavier-uniform weights and zero biases for every ``nn.Linear`` and ``nn.Conv2d`` (and
-    layers built like them); return how many layers were initialised."""
+INITS = ("auto", "xavier", "kaiming", None)
+
+
+def init_weights(net: nn.Module, scheme: str = "xavier") -> int:
+    """New random weights and zero biases for every ``nn.Linear`` and ``nn.Conv2d`` (and layers
+    built like them): ``"xavier"``, uniform with the variance of Glorot and Bengio (2010), as
+    d2l does, or ``"kaiming"``, normal with the variance of He et al. (2015), made for ReLU
+    networks (the signal keeps its scale through the layers). Return how many were initialised."""
     count = 0
     for module in net.modules():
         weight = getattr(module, "weight", None)
         if isinstance(weight, nn.Parameter) and weight.dim() in (2, 4):
-            nn.init.xavier_uniform_(weight)
+            if scheme == "kaiming":
+                nn.init.kaiming_normal_(weight, nonlinearity="relu")
+            else:
+                nn.init.xavier_uniform_(weight)
             if getattr(module, "bias", None) is not None:
                 nn.init.zeros_(module.bias)
             count += 1
@@ -229,10 +237,11 @@ def train_net(
     the loss under bfloat16 autocast where the device computes bfloat16 natively (see
     :func:`cnnbook.devices.bf16_native`; elsewhere float32, which would be faster there), which
     the history's device then says; weights, gradients and evaluation stay float32.
-    ``init``: ``"xavier"`` re-initialises every linear and convolutional layer (after one forward
-    pass has given lazy layers their shapes); ``None`` keeps the current weights (to continue
-    training); ``"auto"`` is ``"xavier"`` for a network train_net has not trained yet and refuses
-    one it has (marked by the attribute ``TRAINED``), so that training is never thrown away.
+    ``init``: ``"xavier"`` or ``"kaiming"`` re-initialises every linear and convolutional layer
+    (see :func:`init_weights`; after one forward pass has given lazy layers their shapes);
+    ``None`` keeps the current weights (to continue training); ``"auto"`` is ``"xavier"`` for a
+    network train_net has not trained yet and refuses one it has (marked by the attribute
+    ``TRAINED``), so that training is never thrown away.
     ``seed`` seeds the initialisation, dropout and the order of the batches (torch's generator and
     the loader's own, ``train_iter.generator``); ``None`` leaves every generator as it is.
 
@@ -253,7 +262,7 @@ def train_net(
     args.choice("schedule", schedule, SCHEDULES)
     args.real("label_smoothing", label_smoothing, 0, 1, high_open=True)
     args.flag("bf16", bf16)
-    args.choice("init", init, ("auto", "xavier", None))
+    args.choice("init", init, INITS)
     args.integer("num_classes", num_classes, 1)
     if seed is not None:
         args.integer("seed", seed, 0)
@@ -265,8 +274,8 @@ def train_net(
         raise TypeError(f"schedule={schedule!r} needs a train_iter with a length (len(train_iter))")
     if init == "auto" and getattr(net, TRAINED, False):
         raise ValueError(
-            "init must be None (continue from the current weights) or 'xavier' (start again) for "
-            "a net train_net has trained before, got 'auto'"
+            "init must be None (continue from the current weights) or 'xavier' or 'kaiming' "
+            "(start again) for a net train_net has trained before, got 'auto'"
         )
     refuse_batch_of_one(net, train_iter)
 
@@ -282,8 +291,9 @@ def train_net(
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     net.to(device)
     start_loss = first_forward(net, first, num_classes, loss_fn, device)
-    if init in ("auto", "xavier") and init_xavier(net) == 0:
-        raise ValueError("init='xavier' found no linear or convolutional layer to initialise")
+    scheme = "xavier" if init == "auto" else init
+    if scheme is not None and init_weights(net, scheme) == 0:
+        raise ValueError(f"init={init!r} found no linear or convolutional layer to initialise")
     setattr(net, TRAINED, True)
 
     opt = make_optimizer(optimizer, net.parameters(), lr, device)
