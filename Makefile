@@ -71,7 +71,7 @@ bootstrap: install
 # The student notebooks that the Colab buttons open (committed): each chapter with an answer
 # cell and the self-checks for each exercise, without answers or claim checks; chapters/ ->
 # student/ and zh/chapters/ -> zh/student/.
-student: install
+student: install zh
 	$(PY) tools/student.py
 
 bench: install

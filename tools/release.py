@@ -70,9 +70,13 @@ def set_ref(ref: str) -> None:
 
 
 def derive() -> None:
-    """Rewrite what is derived from _config.yml: the notebooks' first cells, README and intro."""
+    """Rewrite what is derived from _config.yml: the notebooks' first cells, README and intro,
+    then the editions written from the chapters (the Chinese book, the student notebooks), so
+    that every notebook of the release installs the release's ref."""
     notebooks = sorted(str(p) for p in (ROOT / "chapters").glob("*.ipynb"))
-    for command in (["notebooks.py", "bootstrap", *notebooks], ["links.py"]):
+    commands = (["notebooks.py", "bootstrap", *notebooks], ["links.py"], ["translate.py", "write"],
+                ["student.py"])  # fmt: skip
+    for command in commands:
         subprocess.run([sys.executable, str(ROOT / "tools" / command[0]), *command[1:]], check=True)
 
 

@@ -23,11 +23,14 @@ Training
 
 Pictures
 - ``cnnbook.plot``: figures of images, feature maps, kernels and training histories.
+- ``cnnbook.cells``: numbered cells, outlines and sizes: what the sliding-window pictures draw with.
+- ``cnnbook.layouts``: one layout per sliding-window picture, shared by stills and animations.
 - ``cnnbook.figures``: the worked pictures of padding and stride, channels, 1 x 1 convolution and
   pooling, every number computed.
 - ``cnnbook.animate``: the sliding window as animations that play in the book and in notebooks.
 - ``cnnbook.diagram``: architecture diagrams drawn from the models themselves.
 - ``cnnbook.cam``: Grad-CAM, where a trained network looks.
+- ``cnnbook.alttext``: every figure's text alternative, written from what it draws.
 
 The book's helpers
 - ``cnnbook.checks``: the self-checks of the exercises, one call each.
