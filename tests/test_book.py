@@ -66,3 +66,34 @@ def test_every_chapter_page_shows_its_images(built):
         assert figures, f"{page.name} has no figure"
         for src in figures:
             assert (page.parent / src).resolve().is_file(), f"{page.name}: missing {src}"
+
+
+def page_images(page: Path) -> list[tuple[str, str]]:
+    """``(src, alt)`` of every figure of a built page: the notebooks' images and the still
+    frames of the animations (the theme's own icons and logos left out)."""
+    found = []
+    for tag in re.findall(r"<img\b[^>]*>", page.read_text()):
+        src = re.search(r'\bsrc="([^"]*)"', tag)
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        src = src.group(1) if src else ""
+        if "_static" in src:
+            continue
+        found.append((src[:60], alt.group(1) if alt else ""))
+    return found
+
+
+@pytest.mark.parametrize("edition", ["", "zh/"], ids=["en", "zh"])
+def test_every_chapter_figure_has_alt_text_that_says_what_it_shows(built, edition):
+    """WCAG 1.1.1: each figure's text alternative describes it (written from the object the
+    figure draws), never the image's file name or a hash."""
+    pages = sorted((built / edition / "chapters").glob("*.html"))
+    assert len(pages) == len(list((ROOT / "chapters").glob("*.ipynb")))
+    count = 0
+    for page in pages:
+        for src, alt in page_images(page):
+            count += 1
+            where = f"{edition}{page.name}: image {src!r}"
+            assert alt.strip(), f"{where} has no alt text"
+            assert not re.search(r"\.(png|jpe?g|svg|gif)$|^[0-9a-f]{20,}", alt), f"{where}: {alt!r}"
+            assert len(alt.split()) >= 5, f"{where}: alt text too short to describe it: {alt!r}"
+    assert count >= 40
