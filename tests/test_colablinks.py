@@ -15,6 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 import colablinks  # noqa: E402
+from test_notebooks import toc_files  # noqa: E402
 
 COLAB = "https://colab.research.google.com/github/cnnbook/cnnbook/blob"
 
@@ -41,18 +42,7 @@ def book_config(path: Path) -> dict:
 
 
 def chapter_pages(book: Path) -> list[str]:
-    toc = yaml.safe_load((book / "_toc.yml").read_text())
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("sections", []))
-            for part in entry.get("parts", []):
-                yield from walk(part.get("chapters", []))
-
-    files = [*walk(toc.get("chapters", [])), *walk(toc.get("parts", []))]
-    return [f for f in files if f.startswith("chapters/")]
+    return [f for f in toc_files(book) if f.startswith("chapters/")]
 
 
 BOOKS = [ROOT] + ([ROOT / "zh"] if (ROOT / "zh" / "_config.yml").is_file() else [])

@@ -301,7 +301,7 @@ def test_explicit_root_without_the_files_is_an_error_not_another_copy(
     message = str(info.value)
     assert f"root={str(partial)!r}" in message
     missing = [name for name in datafiles.FILES if name != "train-images-idx3-ubyte"]
-    listed = message.split("does not hold ")[1].split(". ")[0]
+    listed = message.split(" lacks ")[1].split(". ")[0]
     assert listed == ", ".join(f"{name}[.gz]" for name in missing)
     with pytest.raises(datafiles.DatasetNotFoundError, match="absent"):
         datafiles.find_data_dir(isolated / "absent")

@@ -30,7 +30,9 @@ NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
 
 
-def toc_files() -> list[str]:
+def toc_files(book: Path = ROOT) -> list[str]:
+    """The pages of ``book``'s table of contents, its root page first."""
+
     def walk(entries):
         for entry in entries:
             if "file" in entry:
@@ -39,7 +41,7 @@ def toc_files() -> list[str]:
             for part in entry.get("parts", []):
                 yield from walk(part.get("chapters", []))
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
     return [toc["root"], *walk(toc.get("chapters", [])), *walk(toc.get("parts", []))]
 
 

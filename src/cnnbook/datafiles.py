@@ -246,16 +246,21 @@ def download_into(dest: Path, names=tuple(FILES)) -> None:
                 os.replace(path, dest / path.name)
 
 
+def lacking(directory: Path, names) -> str | None:
+    """None if ``directory`` holds ``names``; else what stands in the way, in words: ``"cannot
+    be read (...)"`` or ``"lacks a[.gz], b[.gz]"``."""
+    try:
+        missing = missing_files(directory, names)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return "lacks " + ", ".join(f"{name}[.gz]" for name in missing) if missing else None
+
+
 def root_dir(root: Path, names) -> Path:
     """``root`` if it holds ``names``; else :class:`DatasetNotFoundError` saying what it lacks."""
-    try:
-        missing = missing_files(root, names)
-    except OSError as exc:
-        problem = f"cannot be read ({exc.strerror or exc})"
-    else:
-        if not missing:
-            return root
-        problem = "does not hold " + ", ".join(f"{name}[.gz]" for name in missing)
+    problem = lacking(root, names)
+    if problem is None:
+        return root
     raise DatasetNotFoundError(
         f"root={str(root)!r} {problem}. An explicit root must hold the Fashion-MNIST files; pass "
         "the directory that holds them, or root=None to search $CNNBOOK_DATA, the cache and "
@@ -278,14 +283,11 @@ def find_data_dir(root=None, download: bool = True, split: str | None = None) ->
         return root_dir(root, names)
     searched = []
     for why, directory in search_path():
-        try:
-            missing = missing_files(directory, names)
-        except OSError as exc:
-            reason = f"cannot be read ({exc.strerror or exc})"
-        else:
-            if not missing:
-                return directory
-            reason = "lacks " + ", ".join(missing) if why == "$CNNBOOK_DATA" else ""
+        reason = lacking(directory, names)
+        if reason is None:
+            return directory
+        if reason.startswith("lacks") and why != "$CNNBOOK_DATA":
+            reason = ""  # an empty cache or no Debian package: expected, not worth a warning
         if reason:
             warnings.warn(
                 f"Fashion-MNIST: skipping {directory} ({why}): it {reason}.", stacklevel=2
