@@ -129,7 +129,7 @@ def test_frames_can_be_drawn_and_stay_out_of_pyplot(conv):
     assert plt.get_fignums() == before  # a notebook shows the animation only, not a figure too
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any(t.startswith("out[0, 1] = ") for t in texts)
-    with pytest.raises(ValueError, match="frame index"):
+    with pytest.raises(ValueError, match=r"k must be an int in -9..8, got 9"):
         conv.figure(len(conv.frames))
 
 

@@ -30,6 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from . import args
 from .cells import COLORS, canvas, cell_text, extent, factor, size_text, size_to_content
 from .conv import corr2d
 from .layouts import CorrelationLayout, MultiInLayout, PoolingLayout
@@ -87,10 +88,7 @@ class Animation:
 
     def figure(self, k: int = -1) -> Figure:
         """Frame ``k`` drawn on a new figure (not registered with pyplot)."""
-        if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"k must be an int, got {k!r}")
-        if not -len(self.frames) <= k < len(self.frames):
-            raise ValueError(f"k must be a frame index below {len(self.frames)}, got {k}")
+        args.integer("k", k, -len(self.frames), len(self.frames) - 1)
         return self._draw(k % len(self.frames))
 
     def save(self, path) -> None:

@@ -245,11 +245,8 @@ def conv2d_args(input, weight, bias, stride, padding, dilation, groups):
         )
     if input.dtype == torch.bool:
         raise TypeError("conv2d needs numbers, got input of dtype torch.bool")
-    if isinstance(groups, bool) or not isinstance(groups, int):
-        raise TypeError(f"groups must be an int, got {groups!r}")
+    args.integer("groups", groups, 1)
     C_out, C_in = weight.shape[0], input.shape[-3]
-    if groups < 1:
-        raise ValueError(f"groups must be at least 1, got {groups}")
     if C_out == 0 or C_out % groups or C_in != weight.shape[1] * groups:
         raise ValueError(
             f"input has {C_in} channels and weight {tuple(weight.shape)}: with groups={groups}, "

@@ -35,8 +35,7 @@ class LeNet(nn.Module):
         super().__init__()
         args.integer("in_channels", in_channels, 1)
         args.integer("num_classes", num_classes, 1)
-        if not isinstance(from_scratch, bool):
-            raise TypeError(f"from_scratch must be True or False, got {from_scratch!r}")
+        args.flag("from_scratch", from_scratch)
         Conv2d = conv.Conv2d if from_scratch else nn.Conv2d
         AvgPool2d = pool.AvgPool2d if from_scratch else nn.AvgPool2d
         self.features = nn.Sequential(
