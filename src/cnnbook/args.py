@@ -20,6 +20,7 @@ given and passes checked values on.
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Real
 
@@ -133,8 +134,18 @@ def device(name: str, value) -> torch.device | None:
         raise ValueError(
             f"{name} must name a device such as 'cpu' or 'cuda', got {value!r}"
         ) from exc
-    try:
-        torch.empty(0, device=checked)
-    except (RuntimeError, AssertionError, ValueError) as exc:
-        raise ValueError(f"{name} must be a device this machine has, got {value!r}: {exc}") from exc
+    problem = unusable(checked)
+    if problem:
+        raise ValueError(f"{name} must be a device this machine has, got {value!r}: {problem}")
     return checked
+
+
+@functools.lru_cache(maxsize=None)
+def unusable(device: torch.device) -> str:
+    """Why ``device`` cannot hold a tensor here ("" if it can); asked once per device and
+    process, so a device passed on from function to function costs one probe."""
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError, ValueError) as exc:
+        return str(exc)
+    return ""
