@@ -140,7 +140,7 @@ def device(name: str, value) -> torch.device | None:
     return checked
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def unusable(device: torch.device) -> str:
     """Why ``device`` cannot hold a tensor here ("" if it can); asked once per device and
     process, so a device passed on from function to function costs one probe."""
