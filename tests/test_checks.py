@@ -14,7 +14,7 @@ from torch import nn
 
 from cnnbook import checks
 from cnnbook.conv import conv2d, conv_output_shape
-from cnnbook.models import VGG, build
+from cnnbook.models import VGG, LeNet, build
 from cnnbook.summary import layer_summary
 
 CHECKS = [getattr(checks, name) for name in checks.__all__ if name.startswith("check_")]
@@ -37,7 +37,10 @@ def fails(verdict, *words) -> bool:
 
 
 VGG16 = layer_summary(VGG(((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))), (1, 1, 224, 224))
-LENET_LAYERS = [6 * 25 + 6, 16 * 6 * 25 + 16, 400 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10]
+# LeNet(in_channels=3, num_classes=100), which chapter 04's exercise 1 asks about, and the
+# chapter's LeNet (1 channel, 10 classes)
+LENET_LAYERS = [6 * 3 * 25 + 6, 16 * 6 * 25 + 16, 400 * 120 + 120, 120 * 84 + 84, 84 * 100 + 100]
+CHAPTER_LENET = [6 * 25 + 6, 16 * 6 * 25 + 16, 400 * 120 + 120, 120 * 84 + 84, 84 * 10 + 10]
 
 
 def relu_max(x):
@@ -262,16 +265,31 @@ def test_alexnet_output_size():
     assert fails(checks.check_alexnet_output_size((5, 6)), "positive int or")
 
 
-def test_lenet_parameters_asks_for_the_five_counts():
+def test_lenet_parameters_asks_for_the_five_counts_of_the_colour_lenet():
+    assert LENET_LAYERS == [456, 2416, 48120, 10164, 8500]  # as layer_summary counts them
+    summary = layer_summary(LeNet(in_channels=3, num_classes=100), (1, 3, 28, 28))
+    assert [row.parameters for row in summary.rows if row.parameters] == LENET_LAYERS
     assert passes(checks.check_lenet_parameters(LENET_LAYERS))
     assert passes(checks.check_lenet_parameters(tuple(LENET_LAYERS)))
     assert passes(checks.check_lenet_parameters(dict(zip("abcde", LENET_LAYERS))))
-    assert fails(checks.check_lenet_parameters(sum(LENET_LAYERS)), "five layers' counts",
-                 "the total is right")  # fmt: skip
-    assert fails(checks.check_lenet_parameters(sum(LENET_LAYERS) + 1), "five layers' counts",
-                 "not LeNet's total")  # fmt: skip
-    no_bias = [6 * 25, 16 * 6 * 25, 400 * 120, 120 * 84, 84 * 10]
-    assert fails(checks.check_lenet_parameters(no_bias), "biases", "conv 1")
+    assert passes(checks.check_lenet_parameters([np.int64(n) for n in LENET_LAYERS]))
+    total = sum(LENET_LAYERS)
+    assert fails(checks.check_lenet_parameters(total), "five layers' counts", "the total is right")
+    assert fails(checks.check_lenet_parameters([total]), "five layers' counts", "total is right")
+    assert fails(checks.check_lenet_parameters(total + 1), "five layers' counts",
+                 "not this LeNet's total")  # fmt: skip
+    assert fails(checks.check_lenet_parameters(sum(CHAPTER_LENET)), "chapter's LeNet")
+    # the chapter's LeNet's counts: the hint names both layers that change, and why
+    assert fails(checks.check_lenet_parameters(CHAPTER_LENET), "conv 1 and dense 3 are",
+                 "chapter's LeNet", "3 input channels", "100 outputs")  # fmt: skip
+    one_channel = [CHAPTER_LENET[0], *LENET_LAYERS[1:]]
+    verdict = checks.check_lenet_parameters(one_channel)
+    assert fails(verdict, "count of conv 1 is", "3 input channels")
+    assert "100 outputs" not in str(verdict)
+    ten_classes = [*LENET_LAYERS[:4], CHAPTER_LENET[4]]
+    assert fails(checks.check_lenet_parameters(ten_classes), "dense 3", "100 outputs")
+    no_bias = [6 * 3 * 25, 16 * 6 * 25, 400 * 120, 120 * 84, 84 * 100]
+    assert fails(checks.check_lenet_parameters(no_bias), "biases", "conv 1, conv 2")
     swapped = [LENET_LAYERS[1], LENET_LAYERS[0], *LENET_LAYERS[2:]]
     assert fails(checks.check_lenet_parameters(swapped), "order of the layers", "c_out * c_in")
     assert fails(checks.check_lenet_parameters(LENET_LAYERS[:4]), "expected 5, one for each")

@@ -25,24 +25,46 @@ def on_meta(name: str) -> nn.Module:
         return build(name)
 
 
-@self_check(counts="LeNet's five parameter counts, layer by layer: a dict of layer name to "
-                   "count, or a list, in the order of the layers")  # fmt: skip
-def check_lenet_parameters(counts) -> Verdict:
-    """Chapter 04, exercise 1: LeNet's parameters, as the five layers' counts in the order of
-    the layers (a list or tuple of ints, or a dict of layer name to count in that order); a
-    total alone is not what the exercise asks."""
-    net = on_meta("lenet")
+# Chapter 04, exercise 1 asks for the counts of LeNet for colour images and 100 classes.
+LENET_ASKED = {"in_channels": 3, "num_classes": 100}
+
+
+def lenet_counts(**settings) -> tuple[list[int], list[int]]:
+    """Per layer with parameters of ``LeNet(**settings)`` (two convolutions, then three dense
+    layers), counted on the meta device: ``(weights and biases, weights alone)``."""
+    from ..models import LeNet
+
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        net = LeNet(**settings)
     layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    per_layer = [sum(p.numel() for p in m.parameters()) for m in layers]
+    totals = [sum(p.numel() for p in m.parameters()) for m in layers]
+    return totals, [m.weight.numel() for m in layers]
+
+
+@self_check(counts="the five parameter counts of LeNet(in_channels=3, num_classes=100), layer "
+                   "by layer: a dict of layer name to count, or a list, in the order of the "
+                   "layers")  # fmt: skip
+def check_lenet_parameters(counts) -> Verdict:
+    """Chapter 04, exercise 1: the parameters of ``LeNet(in_channels=3, num_classes=100)`` (28 x
+    28 colour images, 100 classes), as the five layers' counts in the order of the layers (a
+    list or tuple of ints, or a dict of layer name to count in that order); a total alone, or
+    the counts of the chapter's LeNet (1 channel, 10 classes), are not what the exercise asks."""
+    per_layer, weights = lenet_counts(**LENET_ASKED)
+    chapter, _ = lenet_counts()  # the chapter's LeNet: 1 input channel, 10 classes
     values = list(counts.values()) if isinstance(counts, dict) else counts
-    single = as_int(values)
+    many = as_int_tuple(values)
+    single = as_int(values) if many is None or len(many) != 1 else many[0]
     if single is not None:
         total = sum(per_layer)
-        found = "the total is right" if single == total else "that is not LeNet's total either"
+        found = (
+            "the total is right" if single == total
+            else "that is the total of the chapter's LeNet, with 1 channel and 10 classes"
+            if single == sum(chapter)
+            else "that is not this LeNet's total either"
+        )  # fmt: skip
         return not_yet(f"got one number, {single:,}; expected the five layers' counts "
                        f"({found})", "write each layer's count, in the order of the layers, "
                        "in a dict {'conv 1': ..., ...} or a list")  # fmt: skip
-    many = as_int_tuple(values)
     if many is None:
         return not_yet(f"expected the five layers' counts (a dict or a list of ints), got "
                        f"{describe(counts)}")  # fmt: skip
@@ -50,15 +72,22 @@ def check_lenet_parameters(counts) -> Verdict:
         return not_yet(f"got {len(many)} counts; expected {len(per_layer)}, one for each of "
                        "LeNet's layers with parameters (two convolutions, three dense "
                        "layers)")  # fmt: skip
-    weights = [m.weight.numel() for m in layers]
     wrong = [i for i, (g, e) in enumerate(zip(many, per_layer)) if g != e]
-    if wrong:
-        no_bias = all(many[i] == weights[i] for i in wrong)
-        return not_yet(f"the count of {', '.join(LENET_LAYERS[i] for i in wrong)} is off "
-                       "(the counts are read in the order of the layers)",
-                       "don't forget the biases: one per output channel or output unit"
-                       if no_bias else COUNTING)  # fmt: skip
-    return right("every layer's count agrees with LeNet's layers")
+    if not wrong:
+        return right("every layer's count agrees with the layers of LeNet(in_channels=3, "
+                     "num_classes=100)")  # fmt: skip
+    names = [LENET_LAYERS[i] for i in wrong]
+    which = (f"the count of {names[0]} is" if len(names) == 1
+             else f"the counts of {', '.join(names[:-1])} and {names[-1]} are")  # fmt: skip
+    if all(many[i] == chapter[i] for i in wrong):  # only conv 1 and dense 3 differ
+        why = {0: "conv 1 reads 3 input channels", 4: "dense 3 has 100 outputs"}
+        return not_yet(f"{which} as in the chapter's LeNet (1 channel, 10 classes)",
+                       f"in LeNet(in_channels=3, num_classes=100), "
+                       f"{' and '.join(why[i] for i in wrong)}; {COUNTING}")  # fmt: skip
+    if all(many[i] == weights[i] for i in wrong):
+        return not_yet(f"{which} off", "don't forget the biases: one per "
+                       "output channel or output unit")  # fmt: skip
+    return not_yet(f"{which} off (the counts are read in the order of the layers)", COUNTING)
 
 
 @self_check(size="the side of the input patch (an int)")
