@@ -59,8 +59,10 @@ def compare_data_pipelines(batch_size=256, num_workers=(0,), root=None) -> dict[
     return times
 
 
-def report(title: str, times: dict, reference: str) -> None:
-    """Print ``times`` as a table with each time also as a multiple of ``reference``'s.
+def report(title: str, times: dict, reference: str, versus: str | None = None) -> None:
+    """Print ``times`` as a table with each time also as a multiple of ``reference``'s, and
+    with ``versus`` (another name in ``times``) a line saying which of the two was faster in
+    this run, and by what factor, for each kind of time measured.
 
     ``times`` maps a name to seconds, or to ``{"forward": s, "forward+backward": s}``.
     """
@@ -72,6 +74,20 @@ def report(title: str, times: dict, reference: str) -> None:
             for what, seconds in cells.items()
         )
         print(f"  {name:<26}{row}")
+    if versus is not None:
+        print("  faster here:", ", ".join(faster(times, reference, versus)))
+
+
+def faster(times: dict, a: str, b: str) -> list[str]:
+    """For each kind of time in ``times``, which of ``a`` and ``b`` took less, by what factor:
+    ``["forward F.conv2d by 3.2x", ...]`` (a measurement of this run, on this machine)."""
+    kinds = times[a] if isinstance(times[a], dict) else {"time": None}
+    verdicts = []
+    for what in kinds:
+        t_a, t_b = _at(times[a], what), _at(times[b], what)
+        winner, factor = (a, t_b / t_a) if t_a <= t_b else (b, t_a / t_b)
+        verdicts.append(f"{what} {winner} by {factor:.1f}x")
+    return verdicts
 
 
 def _at(value, what):

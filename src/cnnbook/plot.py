@@ -24,10 +24,15 @@ def figure(width: float, height: float):
     return plt.figure(figsize=(width, height), facecolor="white")
 
 
-def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 1.5):
+def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 1.5,
+                cmap: str = "gray_r", limits=None):  # fmt: skip
     """Draw ``imgs`` in a ``num_rows`` x ``num_cols`` grid, each with its title; return the figure.
 
-    ``imgs``: a tensor ``(N, H, W)`` or ``(N, 1, H, W)``, or a list of ``(H, W)`` tensors/arrays.
+    ``imgs``: a tensor ``(N, H, W)``, ``(N, 1, H, W)`` or ``(N, 3, H, W)``, or a list of such
+    images, ``(H, W)``, ``(1, H, W)`` or ``(3, H, W)`` (tensors or arrays). A grey image is drawn
+    with ``cmap`` (``"gray_r"``: dark is high, as Fashion-MNIST's garments; ``"gray"`` for a
+    photograph's channels) from its own lowest to its highest value, or over ``limits``, a
+    ``(low, high)`` pair; a colour one ``(3, H, W)`` as the eye sees it, values in [0, 1].
     """
     args.integer("num_rows", num_rows, 1)
     args.integer("num_cols", num_cols, 1)
@@ -40,21 +45,30 @@ def show_images(imgs, num_rows: int, num_cols: int, titles=None, scale: float = 
         raise ValueError(f"titles has {len(titles)} entries for {len(imgs)} images")
     fig = figure(num_cols * scale, num_rows * scale * 1.15)
     axes = fig.subplots(num_rows, num_cols, squeeze=False).reshape(-1)
-    sizes = []
+    sizes, colour = [], 0
     for i, ax in enumerate(axes):
         ax.axis("off")
         if i >= len(imgs):
             continue
-        img = imgs[i]
-        if isinstance(img, torch.Tensor):
-            img = (img.detach().cpu().squeeze(0) if img.dim() == 3 else img.detach().cpu()).numpy()
-        ax.imshow(img, cmap="gray_r")
-        sizes.append("×".join(str(d) for d in img.shape[:2]))
+        img = torch.as_tensor(imgs[i]).detach().cpu()
+        img = img[0] if img.dim() == 3 and img.shape[0] == 1 else img
+        if img.dim() == 3 and img.shape[0] == 3:  # colour, channels first
+            ax.imshow(img.permute(1, 2, 0).float().clamp(0, 1).numpy())
+            colour += 1
+        else:
+            low, high = limits if limits is not None else (None, None)
+            ax.imshow(img.numpy(), cmap=cmap, vmin=low, vmax=high)
+        sizes.append("×".join(str(d) for d in img.shape[-2:]))
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
     size = f"{sizes[0]} pixels each" if len(set(sizes)) == 1 else "pixels: " + ", ".join(sizes)
-    text = f"{_plural(len(imgs), 'grey image')} ({size}, dark is high){_grid(num_rows, num_cols)}"
+    grey = {"gray_r": "dark is high", "gray": "light is high"}.get(cmap, f"colour map {cmap}")
+    kinds = [_plural(colour, "colour image")] if colour else []
+    if colour < len(imgs):
+        kinds.append(_plural(len(imgs) - colour, "grey image"))
+    how = f"{size}, {grey}" if colour < len(imgs) else size
+    text = f"{', '.join(kinds)} ({how}){_grid(num_rows, num_cols)}"
     named = [str(t) for t in (titles or [])[: len(imgs)] if str(t).strip()]
     return describe_figure(fig, text + (", titled: " + "; ".join(named) if named else "") + ".")
 
