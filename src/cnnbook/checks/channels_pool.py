@@ -117,20 +117,23 @@ def check_max_of_row_pairs(max_of_row_pairs) -> Verdict:
             return not_yet(f"for x of shape {tuple(x.shape)} your values differ from "
                            f"max_pool2d (e.g. {got.flatten()[where].item():.4g} instead of "
                            f"{expected.flatten()[where].item():.4g})",
-                           "max(a, b) is b plus the part of a - b that is positive")  # fmt: skip
+                           "max(a, b) is b plus something that is never negative: which "
+                           "ReLU of a and b gives it?")  # fmt: skip
     maxima = sorted(name for name in called if is_maximum(name))
     if maxima:
         return not_yet(f"your values are right, but your function calls {', '.join(maxima)}: "
                        "the exercise asks for the maximum built from a convolution and a ReLU",
-                       "max(a, b) = b + relu(a - b); one conv2d with two 2 x 1 kernels gives "
-                       "a - b and b")  # fmt: skip
+                       "answer the exercise's first question (max(a, b) with one ReLU) "
+                       "first; then one conv2d with two 2 x 1 kernels can compute, for every "
+                       "pair of rows, the two numbers that formula needs")  # fmt: skip
     if not any(is_convolution(name) for name in called):
         return not_yet("your values are right, but your function calls no convolution "
                        "(conv2d)", "let one conv2d with stride (2, 1) compute a - b and b "
                        "for every pair of rows")  # fmt: skip
     if not any(is_rectifier(name) for name in called):
         return not_yet("your values are right, but your function calls no ReLU",
-                       "max(a, b) = b + relu(a - b)")  # fmt: skip
+                       "write max(a, b) with one ReLU (the exercise's first question) and "
+                       "use that")  # fmt: skip
     return right(f"equal to max_pool2d(x, (2, 1)) on {len(cases)} inputs, negative ones too, "
                  "from a convolution and a ReLU")  # fmt: skip
 
