@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+import torchvision
 from torch import nn
 
 from cnnbook import checks
@@ -61,14 +62,22 @@ RIGHT = {
     checks.check_alexnet_output_size: {"size": 5},
     checks.check_lenet_parameters: {"counts": LENET_LAYERS},
     checks.check_receptive_field: {"size": 16},
-    checks.check_dense_share: {"share": None},  # filled in by test_dense_share's arithmetic
-    checks.check_smallest_input: {"model": "vgg", "size": 32},
+    checks.check_dense_share: {"share": None},  # filled in below, from torchvision
+    checks.check_smallest_input: {"model": "vgg", "size": 64, "grid": 2},  # chapter 06's
     checks.check_vgg16_counts: {"parameters": VGG16.total_parameters, "macs": VGG16.total_macs},
 }
-alexnet = build("alexnet")
-RIGHT[checks.check_dense_share]["share"] = sum(
-    p.numel() for m in alexnet.modules() if isinstance(m, nn.Linear) for p in m.parameters()
-) / sum(p.numel() for p in alexnet.parameters())
+
+
+def dense_share(net: nn.Module) -> float:
+    dense = sum(
+        p.numel() for m in net.modules() if isinstance(m, nn.Linear) for p in m.parameters()
+    )
+    return dense / sum(p.numel() for p in net.parameters())
+
+
+# Chapter 05's exercise 1 asks for torchvision's AlexNet's share; the chapter prints the book's.
+RIGHT[checks.check_dense_share]["share"] = dense_share(torchvision.models.alexnet(weights=None))
+BOOK_DENSE_SHARE = dense_share(build("alexnet"))
 
 
 def generator():
@@ -311,27 +320,36 @@ def test_dense_share():
     assert fails(checks.check_dense_share(11.56), "not between 0 and 1")
     assert fails(checks.check_dense_share(-0.5), "not between 0 and 1")
     assert fails(checks.check_dense_share(share - 0.01), "nn.Linear")
+    assert abs(share - BOOK_DENSE_SHARE) > 0.01  # the two answers are told apart
+    assert fails(checks.check_dense_share(BOOK_DENSE_SHARE), "this book's", "torchvision")
 
 
+@pytest.mark.parametrize("grid", [1, 2])
 @pytest.mark.parametrize("model", ["alexnet", "vgg"])
-def test_smallest_input(model):
-    net = build(model).features  # real tensors, not the check's meta device
+def test_smallest_input(model, grid):
+    net = build(model)  # real tensors, not the check's meta device
 
-    def runs(n):
+    def fits(n):
         try:
-            net(torch.zeros(1, 1, n, n))
-            return True
+            return min(net.features(torch.zeros(1, 1, n, n)).shape[-2:]) >= grid
         except RuntimeError:
             return False
 
-    smallest = next(n for n in range(1, 100) if runs(n))
+    smallest = next(n for n in range(1, 200) if fits(n))
+    assert (
+        smallest
+        == {("alexnet", 1): 65, ("alexnet", 2): 97, ("vgg", 1): 32, ("vgg", 2): 64}[model, grid]
+    )
     state = torch.get_rng_state()
-    assert passes(checks.check_smallest_input(model, smallest))
+    assert passes(checks.check_smallest_input(model, smallest, grid))
     assert torch.equal(state, torch.get_rng_state()), "the check changed the global generator"
-    assert passes(checks.check_smallest_input(model, (smallest, smallest)))
-    assert fails(checks.check_smallest_input(model, smallest + 1), "still runs")
-    assert fails(checks.check_smallest_input(model, smallest - 1), "fails")
-    assert fails(checks.check_smallest_input("resnet", smallest), "one of", "'alexnet'")
+    assert passes(checks.check_smallest_input(model, (smallest, smallest), grid=grid))
+    above, below = ("still runs", "fails") if grid == 1 else ("already", "smaller than 2 x 2")
+    assert fails(checks.check_smallest_input(model, smallest + 1, grid), above)
+    assert fails(checks.check_smallest_input(model, smallest - 1, grid), below)
+    assert fails(checks.check_smallest_input("resnet", smallest, grid), "one of", "'alexnet'")
+    for wrong in (0, 1.5, True, "2"):
+        assert fails(checks.check_smallest_input(model, smallest, wrong), "grid must be")
 
 
 def test_vgg16_counts():

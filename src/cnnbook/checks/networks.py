@@ -116,14 +116,22 @@ def check_receptive_field(size) -> Verdict:
                    "s * (r - 1) + k")  # fmt: skip
 
 
-@self_check(share="the dense layers' share of the parameters, a fraction between 0 and 1")
+@self_check(share="the share of torchvision's AlexNet's parameters that sits in its dense layers, "
+                  "a fraction between 0 and 1")  # fmt: skip
 def check_dense_share(share) -> Verdict:
-    """Chapter 05, exercise 1: the share of this book's AlexNet's parameters that sits in its
-    three dense layers, as a fraction between 0 and 1."""
-    net = on_meta("alexnet")
-    dense = sum(p.numel() for m in net.modules() if isinstance(m, nn.Linear)
-                for p in m.parameters())  # fmt: skip
-    expected = dense / sum(p.numel() for p in net.parameters())
+    """Chapter 05, exercise 1: the share of torchvision's AlexNet's parameters
+    (``torchvision.models.alexnet(weights=None)``: 3 channels, 1,000 classes) that sits in its
+    three dense layers, as a fraction between 0 and 1. The chapter prints this book's share; an
+    answer equal to that one is told so."""
+    import torchvision
+
+    def dense_share(net: nn.Module) -> float:
+        dense = sum(p.numel() for m in net.modules() if isinstance(m, nn.Linear)
+                    for p in m.parameters())  # fmt: skip
+        return dense / sum(p.numel() for p in net.parameters())
+
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):  # no 244 MB of weights
+        expected = dense_share(torchvision.models.alexnet(weights=None))
     got = as_float(share)
     if got is None:
         return not_yet(f"expected a number between 0 and 1, got {describe(share)}")
@@ -134,43 +142,62 @@ def check_dense_share(share) -> Verdict:
         return not_yet(f"{got} is not between 0 and 1", "a share is a fraction: divide the "
                        "dense layers' parameters by all parameters")  # fmt: skip
     if abs(got - expected) < 5e-4:
-        return right("the share agrees with the layers' parameters")
-    return not_yet(f"{got:.4f}; the dense layers hold another share",
+        return right("the share agrees with torchvision's layers")
+    if abs(got - dense_share(on_meta("alexnet"))) < 5e-4:
+        return not_yet(f"{got:.4f} is this book's AlexNet's share, which the chapter printed",
+                       "the exercise asks about torchvision.models.alexnet(weights=None): count "
+                       "the parameters of its nn.Linear modules")  # fmt: skip
+    return not_yet(f"{got:.4f}; torchvision's dense layers hold another share",
                    "add up p.numel() for the parameters of the nn.Linear modules (weights and "
                    "biases), and divide by all parameters")  # fmt: skip
 
 
 @self_check(size="the side of the smallest square input (an int)")
-def check_smallest_input(model: str, size) -> Verdict:
-    """Chapters 05 and 06: the smallest square input that ``model`` (a name of
-    ``cnnbook.models.MODELS``: ``"alexnet"``, ``"vgg"`` for the slim VGG-11, ...) accepts; found
-    by running the network on the meta device."""
+def check_smallest_input(model: str, size, grid: int = 1) -> Verdict:
+    """Chapters 05 and 06: the smallest square input at which ``model`` (a name of
+    ``cnnbook.models.MODELS``: ``"alexnet"``, ``"vgg"`` for the slim VGG-11, ...) runs and its
+    ``features`` end in maps of at least ``grid`` x ``grid`` (``grid=1``: the smallest input it
+    accepts at all); found by running the network on the meta device."""
     from ..models import MODELS
 
     if not isinstance(model, str) or model not in MODELS:
         return not_yet(f"model must be one of {tuple(MODELS)}, got {describe(model)}")
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 1:
+        return not_yet(f"grid must be a positive int, got {describe(grid)}")
     got = as_side(size)
     if got is None:
         return not_yet(f"expected a positive int (the side of the image), got {describe(size)}")
     net = on_meta(model)
 
-    def runs(n: int) -> bool:
+    def fits(n: int) -> bool:
         try:
             with torch.device("meta"):
-                net(torch.zeros(1, 1, n, n))
-            return True
+                x = torch.zeros(1, 1, n, n)
+                net(x)
+                return grid == 1 or min(net.features(x).shape[-2:]) >= grid
         except RuntimeError:
             return False
 
-    expected = next(n for n in range(1, 1025) if runs(n))
-    if got == expected:
+    expected = next((n for n in range(1, 1025) if fits(n)), None)
+    if expected is None:
+        return not_yet(f"no input up to 1024 x 1024 gives {model}'s features a {grid} x {grid} "
+                       "map")  # fmt: skip
+    if got == expected and grid == 1:
         return right("the network runs at that size, and one pixel less is too small for a "
                      "layer's window")  # fmt: skip
+    last = f"the features end in a {grid} x {grid} map"
+    if got == expected:
+        return right(f"{last} from that size on, and one pixel less leaves a smaller one")
     if got > expected:
-        return not_yet(f"the network still runs at {got - 1} x {got - 1}",
-                       "try smaller sizes, one at a time, until a layer fails")  # fmt: skip
-    return not_yet(f"at {got} x {got} the network fails: some layer's input is smaller than its "
-                   "window", "try larger sizes until it runs")  # fmt: skip
+        what = "the network still runs" if grid == 1 else f"{last} already"
+        return not_yet(f"{what} at {got - 1} x {got - 1}",
+                       "try smaller sizes, one at a time, until that stops")  # fmt: skip
+    if grid == 1:
+        return not_yet(f"at {got} x {got} the network fails: some layer's input is smaller than "
+                       "its window", "try larger sizes until it runs")  # fmt: skip
+    return not_yet(f"at {got} x {got} the features end in a map smaller than {grid} x {grid} "
+                   "(or a layer fails)", "try larger sizes, reading the last map's size in "
+                   "layer_summary(net, (1, 1, size, size))")  # fmt: skip
 
 
 @self_check(parameters="VGG-16's number of parameters (an int)",
