@@ -7,7 +7,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 LINTED := src tests tools chapters _ext conftest.py
 
 .PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
-.PHONY: actionlint pdf site release post-release student zh translations
+.PHONY: actionlint pdf site release post-release student zh translations $(BENCH_SECTIONS)
 
 install: $(STAMP)
 
@@ -74,8 +74,14 @@ bootstrap: install
 student: install zh
 	$(PY) tools/student.py
 
+# `make bench` runs every section; `make bench recipes gpu` only those (data conv pool lenet
+# recipes gpu: see python -m cnnbook.bench --help).
+BENCH_SECTIONS := data conv pool lenet recipes gpu
 bench: install
-	$(PY) -m cnnbook.bench
+	$(PY) -m cnnbook.bench $(filter $(BENCH_SECTIONS),$(MAKECMDGOALS))
+
+$(BENCH_SECTIONS):
+	@:
 
 # The full (GPU) recipes of LeNet, AlexNet and VGG; writes results/<model>-full.json.
 reproduce: install

@@ -13,7 +13,7 @@ the try and makes its time meaningless.
 
 The tries X*, Y*, Z* are for CPUs without native bfloat16 (most laptops; this machine under
 ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2``): float32
-throughout. G* size a budget for a small GPU (224 px, the whole training set, a few epochs).
+throughout. W* size a budget for a small GPU (224 px, the whole training set, a few epochs).
 On a GPU (``--device cuda``) the tries are screened for accuracy only, in float32 without TF32
 as a CPU computes (``--tf32`` allows it): its times say nothing of a CPU's, and the lines go to
 ``results/recipe-tries-gpu.jsonl``; each candidate is then run on the CPU itself.
@@ -104,10 +104,10 @@ TRIES.update({
 # A small GPU's budget: d2l's 224 px and the whole training set, for a few epochs.
 WIDE = dict(B128, num_epochs=3, resize=224, label_smoothing=0.1, bf16=True, **ONE)
 TRIES.update({
-    "G1": dict(ALEX, **WIDE, lr=1e-3),
-    "G2": dict(ALEX, **WIDE, lr=5e-4),
-    "G3": dict(VGG, **WIDE, lr=1e-3),
-    "G4": dict(VGG, **WIDE, lr=5e-4),
+    "W1": dict(ALEX, **WIDE, lr=1e-3),
+    "W2": dict(ALEX, **WIDE, lr=5e-4),
+    "W3": dict(VGG, **WIDE, lr=1e-3),
+    "W4": dict(VGG, **WIDE, lr=5e-4),
 })  # fmt: skip
 
 

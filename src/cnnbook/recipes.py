@@ -96,7 +96,7 @@ _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedul
 _SHORT = dict(batch_size=128, num_epochs=1, lr=2e-3, optimizer="adam", schedule="onecycle",
               label_smoothing=0.1, bf16=True, init="kaiming")  # fmt: skip
 # A small GPU's budget (Colab's T4): d2l's 224 px and the whole training set for three epochs,
-# from Xavier's weights as tried (results/recipe-tries-gpu.jsonl, G1 and G3): about three minutes
+# from Xavier's weights as tried (results/recipe-tries-gpu.jsonl, W1 and W3): about three minutes
 # a network on a T4 by `make bench gpu`'s estimate.
 _WIDE = dict(_SHORT, resize=224, num_epochs=3, init="xavier")
 # The smoke budget: a few batches of one epoch, to see a notebook run from top to bottom.
