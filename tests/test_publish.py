@@ -147,9 +147,9 @@ def release(cwd, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
-def first_cells(root: Path) -> list[str]:
+def first_cells(root: Path, folder: str = "chapters") -> list[str]:
     cells = []
-    for path in sorted((root / "chapters").glob("*.ipynb")):
+    for path in sorted((root / folder).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         cells.append(next(c.source for c in nb.cells if c.cell_type == "code"))
     return cells
@@ -159,7 +159,9 @@ def first_cells(root: Path) -> list[str]:
 def repo(tmp_path) -> Path:
     """A scratch repository holding what a release touches, committed on branch main."""
     root = tmp_path / "repo"
-    for name in ("_config.yml", "README.md", "intro.md", "tools", "chapters", "src/cnnbook"):
+    names = ("_config.yml", "_toc.yml", "README.md", "intro.md", "references.md", "tools",
+             "chapters", "student", "zh", "src/cnnbook")  # fmt: skip
+    for name in names:
         source, target = ROOT / name, root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
@@ -188,6 +190,8 @@ def test_release_writes_version_and_tag_once_then_goes_back(repo):
     assert '__version__ = "0.2.0"' in (repo / "src/cnnbook/__init__.py").read_text()
     assert yaml.safe_load((repo / "_config.yml").read_text())["repository"]["branch"] == "v0.2.0"
     assert set(first_cells(repo)) == {notebooks.bootstrap_source(url, "v0.2.0")}
+    for edition in ("student", "zh/chapters", "zh/student"):  # written from the chapters too
+        assert set(first_cells(repo, edition)) == {notebooks.bootstrap_source(url, "v0.2.0")}
     assert release(repo, "0.2.0").returncode != 0  # the tag exists
 
     back = release(repo, "--back")
