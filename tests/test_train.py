@@ -381,6 +381,8 @@ def test_progress_written_to_a_file_has_no_carriage_returns(capsys, monkeypatch)
     assert "\r" not in out
     assert out.splitlines()[:2] == [line for line in out.splitlines() if line.startswith("epoch")]
     assert "2 epochs: test acc per epoch" in out
+    run(num_epochs=1, progress=True)
+    assert capsys.readouterr().out.splitlines()[-1].startswith("test acc after its one epoch: ")
 
 
 def test_batch_norm_with_a_last_batch_of_one_is_refused_before_training():

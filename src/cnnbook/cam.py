@@ -198,6 +198,6 @@ def _cam_words(maps, titles) -> str:
         )
     return (
         f"Grad-CAM of {len(each)} images: the images in the top row, below each its map over it in"
-        " colour from blue (no evidence for the class) to red (the strongest), with a colour "
-        "bar. " + "; ".join(each) + "."
+        " colour from blue (little evidence for the class) to red (the strongest), fading to"
+        " transparent where there is none, with a colour bar. " + "; ".join(each) + "."
     )

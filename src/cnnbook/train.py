@@ -339,8 +339,10 @@ def train_net(
         net.train(was_training)
     if history.stopped is None:
         accuracies = ", ".join(f"{a:.3f}" for a in history.test_acc)
-        line.close(f"{num_epochs} epoch{'s' if num_epochs > 1 else ''}: test acc per epoch "
-                   f"{accuracies}")  # fmt: skip
+        if num_epochs == 1:
+            line.close(f"test acc after its one epoch: {accuracies}")
+        else:
+            line.close(f"{num_epochs} epochs: test acc per epoch {accuracies}")
     if verbose:
         print(history.summary())
     return history
