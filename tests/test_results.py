@@ -28,7 +28,7 @@ def test_the_readmes_table_of_cpu_recipes_is_what_the_tries_recorded():
         assert (run["model"], run["resize"]) == (model.lower(), int(size)), tag
         assert run["num_train"] == int(images.replace(",", "")), tag
         assert f"{run['test_acc']:.3f}" == accuracy, (tag, native, run["test_acc"])
-        assert round(run["wall"]) == int(seconds), (tag, native, run["wall"])
+        assert int(run["wall"] + 0.5) == int(seconds), (tag, native, run["wall"])  # 60.5 s: 61
         assert run["test_acc"] >= 0.85 or tag.startswith("H"), (tag, native)
         assert run["wall"] <= 120 or tag.startswith("H"), (tag, native)
 
