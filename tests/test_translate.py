@@ -360,3 +360,11 @@ def test_chinese_search_and_fonts_are_installed_by_the_project():
     assert re.search(r"^jieba==[\d.]+$", pins, re.M)
     assert re.search(r"^jieba>=", (ROOT / "requirements.txt").read_text(), re.M)
     assert "fonts-noto-cjk" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_an_inline_formula_may_wrap_onto_the_next_line():
+    """Markdown lets `$a -` end one line and `b$` start the next: one formula, kept whole."""
+    assert translate.structure("so $\\theta -\n\\theta^*$ shrinks")["formulas"] == [
+        "\\theta - \\theta^*"
+    ]
+    assert translate.structure("$a\n\nb$")["formulas"] == []  # a blank line ends a paragraph

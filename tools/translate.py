@@ -256,7 +256,9 @@ def structure(text: str) -> dict[str, list]:
     code_free = [line for line, code in zip(lines, in_code(lines)) if not code]
     prose = re.sub(r"`+[^`]*`+", " ", "\n".join(code_free))
     display = re.findall(r"\$\$(.+?)\$\$", prose, re.S)
-    inline = re.findall(r"\$([^$\n]+?)\$", re.sub(r"\$\$.+?\$\$", " ", prose, flags=re.S))
+    # An inline formula may wrap onto the next line (as Markdown allows), not across a blank one.
+    inline_formula = r"\$((?:[^$\n]|\n(?![ \t]*\n))+?)\$"
+    inline = re.findall(inline_formula, re.sub(r"\$\$.+?\$\$", " ", prose, flags=re.S))
     return {
         "links": sorted(
             re.findall(r"\]\(([^)\s]+)", text) + re.findall(r"<(https?://[^>\s]+)>", text)
