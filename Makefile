@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 LINTED := src tests tools chapters _ext conftest.py
 
-.PHONY: install book test unit nbval lint book-check book-lane execute bootstrap bench reproduce clean
+.PHONY: install book test unit nbval lint book-check execute bootstrap bench reproduce clean
 .PHONY: actionlint pdf site release post-release student zh translations $(BENCH_SECTIONS)
 
 install: $(STAMP)
@@ -51,17 +51,7 @@ nbval: install
 book-check: book pdf
 	$(PY) -m pytest -q -m slow tests
 
-# `make test`: lint and the unit tests, then two long lanes side by side (a 2-core machine runs
-# one each): nbval re-running every notebook, and the book, its PDF and their slow checks, one
-# after the other (the two builds share Sphinx's caches). Each lane's output comes when it ends.
-test: lint unit
-	$(MAKE) --no-print-directory -j2 --output-sync=target nbval book-lane
-
-book-lane:
-	$(MAKE) --no-print-directory book
-	$(MAKE) --no-print-directory pdf
-	$(PY) -m pytest -q -m slow tests
-
+test: lint unit nbval book pdf book-check
 # Re-run every notebook top to bottom in a fresh kernel and save it in place (then the Chinese
 # chapters and the student notebooks, written from them).
 execute: install

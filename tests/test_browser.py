@@ -81,8 +81,7 @@ def page_path(edition: str, name: str) -> str:
     return f"{EDITIONS[edition]}{name}.html"
 
 
-def page_id(page) -> str:
-    return "/".join(page)
+PAGE_IDS = [f"{edition}/{name}" for edition, name in PAGES]  # en/chapters/01-convolution
 
 
 class Visit:
@@ -172,7 +171,7 @@ def check_answers_folded(page, name: str):
         assert not hidden, f"{name}: {what} stays hidden after its toggle is opened"
 
 
-@pytest.mark.parametrize("edition, name", PAGES, ids=page_id)
+@pytest.mark.parametrize("edition, name", PAGES, ids=PAGE_IDS)
 def test_page_over_http(browser, server, edition, name):
     visit = Visit(browser, server + page_path(edition, name), server)
     try:
@@ -191,7 +190,8 @@ def test_page_over_http(browser, server, edition, name):
                 .map(a => a.href)"""
             )
             assert colab and set(colab) == {expected}, colab
-            screenshots(visit.page, edition, name)  # with the answers folded
+            if edition == "en":  # the same layout in Chinese: one edition's pictures suffice
+                screenshots(visit.page, edition, name)  # with the answers folded
             check_answers_folded(visit.page, name)
     finally:
         visit.close()
@@ -200,7 +200,7 @@ def test_page_over_http(browser, server, edition, name):
 ANIMATED = ["chapters/01-convolution", "chapters/02-channels", "chapters/03-pooling"]
 
 
-@pytest.mark.parametrize("edition, name", PAGES, ids=page_id)
+@pytest.mark.parametrize("edition, name", PAGES, ids=PAGE_IDS)
 def test_page_opened_as_a_file(browser, site, edition, name):
     """Each page works from disk too; on the chapters with sliding-window animations, each plays
     with no network and no kernel: after "Play" its picture changes."""
