@@ -512,3 +512,12 @@ def test_batches_know_the_size_of_their_last_batch():
     assert data.Batches(images, labels, 128).last_batch_size == 1
     assert data.Batches(images, labels, 129).last_batch_size == 129
     assert [len(y) for _, y in data.Batches(images, labels, 64)] == [64, 64, 1]
+
+
+def test_num_test_takes_the_first_test_examples(fashion_dir):
+    _, test_iter = data.load_fashion_mnist(100, root=fashion_dir, num_test=250)
+    _, full = data.load_fashion_mnist(100, root=fashion_dir)
+    assert len(test_iter.labels) == 250 and len(test_iter) == 3
+    assert torch.equal(test_iter.labels, full.labels[:250])
+    with pytest.raises(ValueError, match=r"num_test must be an int in 1..10000, got 0"):
+        data.load_fashion_mnist(100, root=fashion_dir, num_test=0)

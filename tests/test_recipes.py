@@ -109,7 +109,8 @@ class FakeData:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None):
+    def __call__(self, batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None,
+                 num_test=None):  # fmt: skip
         self.calls.append(dict(batch_size=batch_size, resize=resize, seed=seed, device=device,
                                num_train=num_train))  # fmt: skip
         g = torch.Generator().manual_seed(seed)

@@ -29,7 +29,9 @@ def tiny(monkeypatch):
     Fashion-MNIST; counts the loads."""
     loads = []
 
-    def load(batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None):
+    def load(
+        batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None, num_test=None
+    ):
         loads.append(batch_size)
         g = torch.Generator().manual_seed(seed)
         batches = [(torch.rand(16, 1, 4, 4, generator=g), torch.randint(0, 10, (16,), generator=g))

@@ -29,6 +29,7 @@ from . import args
 from .datafiles import FILES, SPLITS, cache_dir, file_in, find_data_dir, read_verified
 
 NUM_TRAIN = 60_000
+NUM_TEST = 10_000
 CLASSES = (
     "t-shirt",
     "trouser",
@@ -177,7 +178,8 @@ class Batches:
         )
 
 
-def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None):
+def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=None, num_train=None,
+                       num_test=None):  # fmt: skip
     """``(train_iter, test_iter)`` over Fashion-MNIST; see :class:`Batches`.
 
     ``resize``: an int or ``(h, w)`` pair, giving ``X`` of shape ``(B, 1, h, w)``; at most
@@ -188,6 +190,8 @@ def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=Non
     The training order is reshuffled every epoch from a generator seeded with ``seed``;
     the test order is fixed. ``num_train``: train on a random subset of that many examples
     (drawn with ``seed``) instead of all 60,000, for budgets that cannot afford a full epoch.
+    ``num_test``: test on the first that many of the 10,000 test examples (the smoke budget's
+    quick look; every other budget tests on all of them).
     Every argument is checked before any file is read: ``TypeError`` for a wrong type,
     ``ValueError`` for a wrong value.
     """
@@ -197,12 +201,16 @@ def load_fashion_mnist(batch_size, resize=None, root=None, *, seed=0, device=Non
     device = args.device("device", device)
     if num_train is not None:
         args.integer("num_train", num_train, 1, NUM_TRAIN)
+    if num_test is not None:
+        args.integer("num_test", num_test, 1, NUM_TEST)
     limit_batch_bytes(batch_size, size, num_train or NUM_TRAIN, resize)
     train_images, train_labels, test_images, test_labels = read_fashion_mnist(root)
     if num_train is not None:
         generator = torch.Generator().manual_seed(seed)
         subset = torch.randperm(len(train_labels), generator=generator)[:num_train]
         train_images, train_labels = train_images[subset], train_labels[subset]
+    if num_test is not None:
+        test_images, test_labels = test_images[:num_test], test_labels[:num_test]
     train_iter = Batches(train_images, train_labels, batch_size, True, resize, seed, device)
     test_iter = Batches(test_images, test_labels, batch_size, False, resize, seed, device)
     return train_iter, test_iter

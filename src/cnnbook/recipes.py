@@ -45,7 +45,8 @@ def default_budget() -> str:
 class Recipe:
     """How model ``model`` is trained under budget ``budget``: batches of ``batch_size`` images
     resized to ``resize`` x ``resize`` (None: 28 x 28), from ``num_train`` training examples
-    (None: all 60,000), for ``num_epochs`` epochs with ``optimizer`` (``"sgd"`` or ``"adam"``)
+    (None: all 60,000), tested on the first ``num_test`` test examples (None: all 10,000), for
+    ``num_epochs`` epochs with ``optimizer`` (``"sgd"`` or ``"adam"``)
     at learning rate ``lr``, constant or along a ``schedule`` (``"cosine"``, ``"onecycle"``), with
     cross-entropy whose targets are smoothed by ``label_smoothing``, with the forward pass under
     bfloat16 autocast if ``bf16`` (where the device computes bfloat16 natively), from weights
@@ -60,6 +61,7 @@ class Recipe:
     schedule: str | None = None
     resize: int | None = None
     num_train: int | None = None
+    num_test: int | None = None
     label_smoothing: float = 0.0
     bf16: bool = False
     init: str = "xavier"
@@ -75,7 +77,7 @@ class Recipe:
         args.real("label_smoothing", self.label_smoothing, 0, 1, high_open=True)
         args.flag("bf16", self.bf16)
         args.choice("init", self.init, tuple(i for i in INITS if i not in ("auto", None)))
-        for name in ("resize", "num_train"):
+        for name in ("resize", "num_train", "num_test"):
             if getattr(self, name) is not None:
                 args.integer(name, getattr(self, name), 1)
 
@@ -99,8 +101,9 @@ _SHORT = dict(batch_size=128, num_epochs=1, lr=2e-3, optimizer="adam", schedule=
 # from Xavier's weights as tried (results/recipe-tries-gpu.jsonl, W1 and W3): about three minutes
 # a network on a T4 by `make bench gpu`'s estimate.
 _WIDE = dict(_SHORT, resize=224, num_epochs=3, init="xavier")
-# The smoke budget: a few batches of one epoch, to see a notebook run from top to bottom.
-_SMOKE = dict(batch_size=64, num_epochs=1, lr=1e-3, optimizer="adam", num_train=256)
+# The smoke budget: a few batches of one epoch, tested on a few batches, to see a notebook run
+# from top to bottom.
+_SMOKE = dict(batch_size=64, num_epochs=1, lr=1e-3, optimizer="adam", num_train=256, num_test=512)
 _SETTINGS = {
     "lenet": {"full": _LENET, "gpu": _LENET, "cpu": _LENET, "smoke": _SMOKE},
     "lenet-modern": {"full": _MODERN, "gpu": _MODERN, "cpu": _MODERN, "smoke": _SMOKE},
@@ -187,6 +190,7 @@ def fit(
         seed=seed,
         device=device,
         num_train=settings.num_train,
+        num_test=settings.num_test,
     )
     net = net if net is not None else build(name)
     if init == "auto" and not getattr(net, TRAINED, False):
