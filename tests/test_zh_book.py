@@ -86,8 +86,10 @@ def pdf_text() -> str:
     pdftotext = shutil.which("pdftotext")
     if not pdftotext:
         pytest.fail("pdftotext is missing: install Debian's poppler-utils (.ci/run does)")
-    result = subprocess.run([pdftotext, "-enc", "UTF-8", str(PDF), "-"], capture_output=True,
-                            text=True, timeout=120, check=True)  # fmt: skip
+    # -raw: the text in the order the page draws it; without it pdftotext lays out columns and
+    # may set a heading's Latin word after its Chinese ("：用块构建的网络 VGG")
+    result = subprocess.run([pdftotext, "-raw", "-enc", "UTF-8", str(PDF), "-"],
+                            capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
     return result.stdout
 
 
