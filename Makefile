@@ -49,7 +49,7 @@ nbval: install
 		--nbval-cell-timeout 600 $(NOTEBOOKS)
 
 book-check: book pdf
-	$(PY) -m pytest -q -m slow tests
+	$(PY) -m pytest -q -m slow --durations=12 tests
 
 test: lint unit nbval book pdf book-check
 # Re-run every notebook top to bottom in a fresh kernel and save it in place (then the Chinese
