@@ -40,8 +40,11 @@ lint: install actionlint
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
 
+# The fast tests and the book checks spread over every core (pytest-xdist; each worker on one
+# thread: tests/conftest.py); JOBS=0 runs them in this one process.
+JOBS ?= auto
 unit: install
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PY) -m pytest -q -n $(JOBS) -m "not slow" tests
 
 # Strict: every stored output of every cell must be reproduced, except cells marked NBVAL_IGNORE_OUTPUT.
 nbval: install
@@ -49,7 +52,7 @@ nbval: install
 		--nbval-cell-timeout 600 $(NOTEBOOKS)
 
 book-check: book pdf
-	$(PY) -m pytest -q -m slow --durations=12 tests
+	$(PY) -m pytest -q -n $(JOBS) -m slow --durations=12 tests
 
 test: lint unit nbval book pdf book-check
 # Re-run every notebook top to bottom in a fresh kernel and save it in place (then the Chinese

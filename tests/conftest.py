@@ -1,6 +1,7 @@
 """Shared fixtures. No test writes to the real home directory: every session gets its own cache."""
 
 import gzip
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,16 @@ from cnnbook import data, datafiles
 
 # Where the book would find its files outside the tests; read (never written) by `fashion_dir`.
 REAL_CACHE = datafiles.cache_dir()
+
+
+def pytest_configure(config):
+    """Under ``pytest -n N`` (make unit, make book-check) each of the N workers computes on one
+    thread, and so do the kernels and processes it starts ($OMP_NUM_THREADS): N workers share N
+    cores instead of each spreading over all of them, where PyTorch's threads would spend their
+    time waiting for each other."""
+    if hasattr(config, "workerinput"):  # an xdist worker
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session", autouse=True)

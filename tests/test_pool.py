@@ -208,7 +208,7 @@ def test_empty_batch_forward_and_backward(mode):
                           count_include_pad=False)),
         (avg_pool2d, dict(kernel_size=2, divisor_override=3)),
     ],
-    ids=str,
+    ids=lambda value: getattr(value, "__name__", str(value)),  # the same in every xdist worker
 )  # fmt: skip
 def test_gradcheck_and_gradgradcheck(fn, kwargs):
     torch.manual_seed(0)

@@ -229,7 +229,9 @@ def test_kaiming_initialisation_keeps_the_signal_of_a_relu_network():
             scales[scheme] = net(X).pow(2).mean().sqrt().item()
         assert all(bool((m.bias == 0).all()) for m in net if isinstance(m, nn.Linear))
     assert 0.5 < scales["kaiming"] < 2 and scales["xavier"] < 0.1, scales
-    history = run(init="kaiming")
+    # Kaiming's weights are larger than PyTorch's default: at run()'s lr 0.5 the toy net's loss
+    # jumps to about 20 and whether it comes back depends on the order of float sums (threads)
+    history = run(init="kaiming", lr=0.1)
     assert history.test_acc[-1] > 0.9
 
 
