@@ -89,13 +89,13 @@ class Recipe:
 _LENET = dict(batch_size=256, num_epochs=10, lr=0.9, optimizer="sgd")
 _MODERN = dict(batch_size=256, num_epochs=10, lr=0.01, optimizer="adam", schedule="cosine")
 # AlexNet and VGG: the full recipes are d2l's (224 px, plain SGD, 10 epochs, a GPU's work). The
-# CPU recipes train the same networks in about two minutes (training plus evaluation) on 2 cores:
-# within 120 s on the tries' Intel Xeon with or without native bfloat16, 87-144 s on a slower AMD
-# EPYC (README, "Training budgets"): each network's smallest images (AlexNet 65 px, VGG 32 px),
-# one pass over part of the training set, and what makes each step count: Kaiming's
-# initialisation for ReLU networks, Adam (d2l's SGD at lr 0.01 stays at chance level for
-# thousands of images) along one cycle, label smoothing, and bf16 autocast where the processor
-# has it. The tries that led here: results/recipe-tries-cpu.jsonl (and -gpu.jsonl, the screen).
+# CPU recipes train the same networks in about two minutes (training plus evaluation) on 2 cores
+# (the times measured on each CPU: README, "Training budgets"): each network's smallest images
+# (AlexNet 65 px, VGG 32 px), one pass over part of the training set, and what makes each step
+# count: Kaiming's initialisation for ReLU networks, Adam (d2l's SGD at lr 0.01 stays at chance
+# level for thousands of images) along one cycle, label smoothing, and bf16 autocast where the
+# processor has it. The tries that led here: results/recipe-tries-cpu.jsonl (and -gpu.jsonl,
+# the screen).
 _SHORT = dict(batch_size=128, num_epochs=1, lr=2e-3, optimizer="adam", schedule="onecycle",
               label_smoothing=0.1, bf16=True, init="kaiming")  # fmt: skip
 # A small GPU's budget (Colab's T4): d2l's 224 px and the whole training set for three epochs,
