@@ -40,8 +40,9 @@ lint: install actionlint
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
 
-# The fast tests and the book checks spread over every core (pytest-xdist; each worker on one
-# thread: tests/conftest.py); JOBS=0 runs them in this one process.
+# The fast tests spread over every core (pytest-xdist; each worker on one thread:
+# tests/conftest.py); JOBS=0 runs them in this one process. The book checks run in one process:
+# beside a student notebook's run, a browser page once waited past its 30 s timeout.
 JOBS ?= auto
 unit: install
 	$(PY) -m pytest -q -n $(JOBS) -m "not slow" tests
@@ -52,7 +53,7 @@ nbval: install
 		--nbval-cell-timeout 600 $(NOTEBOOKS)
 
 book-check: book pdf
-	$(PY) -m pytest -q -n $(JOBS) -m slow --durations=12 tests
+	$(PY) -m pytest -q -m slow --durations=12 tests
 
 test: lint unit nbval book pdf book-check
 # Re-run every notebook top to bottom in a fresh kernel and save it in place (then the Chinese

@@ -14,7 +14,7 @@ REAL_CACHE = datafiles.cache_dir()
 
 
 def pytest_configure(config):
-    """Under ``pytest -n N`` (make unit, make book-check) each of the N workers computes on one
+    """Under ``pytest -n N`` (make unit) each of the N workers computes on one
     thread, and so do the kernels and processes it starts ($OMP_NUM_THREADS): N workers share N
     cores instead of each spreading over all of them, where PyTorch's threads would spend their
     time waiting for each other."""
